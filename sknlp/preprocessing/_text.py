@@ -1,0 +1,341 @@
+"""Corpus tokenization shared by Tokenizer, BagOfWords, NGram and Word2Vec.
+
+The hot path never creates one Python object per token. A corpus is turned into a
+*factorized* form: one integer per token occurrence (``codes``), the document each occurrence
+belongs to (``doc``) and the distinct token strings (``uniques``, with
+``uniques[codes[i]]`` the i-th token). Word tokens are found with numpy on the UTF-8 bytes of
+the whole corpus; tokens of up to 8 bytes are packed exactly into one ``uint64`` and
+factorized with a hash table, longer ones go through a dict. Vocabulary lookups then happen
+once per distinct token instead of once per occurrence.
+"""
+
+import string
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import chain, count
+
+import numpy as np
+import pandas as pd
+
+ANALYZERS = ("word", "char")
+_SEP = "\x00"  # internal separator byte; documents are joined with it too
+_ZERO_WIDTH_JOINERS = {0x200C, 0x200D}
+
+
+class _UnicodeSeparators(dict):
+    """``str.translate`` table for non-ASCII text, filled on first sight of each character.
+
+    Punctuation (P*), separators (Z*), control/format characters (C*) and math, currency
+    and modifier symbols (Sm, Sc, Sk) become token separators. Other symbols (So: emoji,
+    dingbats) become tokens of their own. Letters, marks (accents, vowel signs) and digits
+    stay inside words.
+    """
+
+    def __missing__(self, cp):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cp in _ZERO_WIDTH_JOINERS:
+            out = ""
+        elif cat == "So":
+            out = _SEP + ch + _SEP
+        elif cat[0] in "PZC" or cat in ("Sm", "Sc", "Sk"):
+            out = _SEP
+        else:
+            out = ch
+        self[cp] = out
+        return out
+
+
+_UNICODE_TABLE = _UnicodeSeparators()
+# _TAIL_MASKS[n] keeps the first n bytes of a little-endian uint64
+_TAIL_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [2**64 - 1], dtype=np.uint64)
+_ASCII_CONTROLS = "".join(map(chr, range(32))) + "\x7f"
+
+
+@dataclass
+class Corpus:
+    """A tokenized corpus in factorized form.
+
+    Attributes
+    ----------
+    codes : ndarray of shape (n_tokens,), int64
+        Index into ``uniques`` of each token occurrence, in document order.
+    doc : ndarray of shape (n_tokens,), int64
+        Document of each occurrence (non-decreasing).
+    uniques : list of str
+        Distinct tokens.
+    n_docs : int
+        Number of documents, including those without any token.
+    """
+
+    codes: np.ndarray
+    doc: np.ndarray
+    uniques: list
+    n_docs: int
+
+    @property
+    def lengths(self):
+        return np.bincount(self.doc, minlength=self.n_docs)
+
+
+def _ascii_separator_lut(filters, split):
+    lut = np.zeros(256, dtype=bool)
+    lut[0] = True
+    seps = set(string.punctuation + _ASCII_CONTROLS if filters is None else filters)
+    seps |= set(string.whitespace) if split is None else set(split)
+    for ch in seps:
+        if ord(ch) < 128:
+            lut[ord(ch)] = True
+    return lut
+
+
+def _nonascii_table(filters, split):
+    """Translate table for non-ASCII characters: default Unicode rules or explicit filters."""
+    if filters is None:
+        return _UNICODE_TABLE
+    table = {ord(ch): _SEP for ch in set(filters) | set(split or "") if ord(ch) >= 128}
+    return table
+
+
+def _translate_nonascii(doc, table):
+    # Mostly-ASCII documents hold a handful of distinct non-ASCII characters: replacing
+    # those few is much faster than a per-character str.translate of the whole text.
+    for ch in {c for c in set(doc) if ord(c) >= 128}:
+        out = table[ord(ch)] if ord(ch) in table or isinstance(table, _UnicodeSeparators) else ch
+        if out != ch:
+            doc = doc.replace(ch, out)
+    return doc
+
+
+_CHUNK_CHARS = 1 << 21
+
+
+def _chunks(docs, size=_CHUNK_CHARS):
+    """Consecutive slices of ``docs`` holding about ``size`` characters each."""
+    start, total = 0, 0
+    for i, d in enumerate(docs):
+        total += len(d)
+        if total >= size:
+            yield start, docs[start : i + 1]
+            start, total = i + 1, 0
+    if start < len(docs) or not docs:
+        yield start, docs[start:]
+
+
+def _merge_chunks(parts, n_docs):
+    """Combine per-chunk corpora into one, re-coding tokens against a shared table."""
+    if len(parts) == 1:
+        return parts[0][1]
+    table = {}
+    codes, docs = [], []
+    for offset, part in parts:
+        for t in part.uniques:
+            table.setdefault(t, len(table))
+        remap = np.fromiter((table[t] for t in part.uniques), dtype=np.int64,
+                            count=len(part.uniques))
+        codes.append(remap[part.codes])
+        docs.append(part.doc + offset)
+    return Corpus(np.concatenate(codes), np.concatenate(docs), list(table), n_docs)
+
+
+def _factorize_words(docs, *, lower, filters, split):
+    """Word tokens of ``docs``, a few megabytes of text at a time (cache-friendly and
+    bounded in memory)."""
+    parts = [(start, _factorize_words_chunk(chunk, lower=lower, filters=filters, split=split))
+             for start, chunk in _chunks(docs)]
+    return _merge_chunks(parts, len(docs))
+
+
+def _factorize_words_chunk(docs, *, lower, filters, split):
+    """Word tokens of ``docs``: maximal runs of non-separator characters."""
+    table = _nonascii_table(filters, split)
+    encoded = []
+    for d in docs:
+        if lower:
+            d = d.lower()
+        if not d.isascii():
+            d = _translate_nonascii(d, table)
+        encoded.append(d.encode("utf-8", "surrogatepass"))
+    ends_of_docs = np.cumsum([len(e) + 1 for e in encoded], dtype=np.int64)
+    blob = _SEP.encode().join(encoded) + b"\x00" * 9  # padding for the 8-byte windows
+    a = np.frombuffer(blob, dtype=np.uint8)
+    sep = _ascii_separator_lut(filters, split)[a]
+    word = ~sep
+    edges = np.flatnonzero(word[1:] != word[:-1]) + 1
+    if word[0]:
+        edges = np.concatenate(([0], edges))
+    starts, ends = edges[0::2], edges[1::2]
+    n_tok = len(starts)
+    # tokens per document from 25k searches instead of one search per token
+    doc = np.repeat(np.arange(len(docs), dtype=np.int64),
+                    np.diff(np.searchsorted(starts, ends_of_docs), prepend=0))
+    if n_tok == 0:
+        return Corpus(np.zeros(0, np.int64), np.zeros(0, np.int64), [], len(docs))
+    lengths = ends - starts
+    short = lengths <= 8
+    # Pack tokens of <= 8 bytes exactly into a uint64 (tokens never hold a zero byte):
+    # read 8 bytes at each start through an unaligned uint64 view, then mask the tail.
+    words8 = np.ndarray(shape=(len(blob) - 7,), dtype="<u8", buffer=blob, strides=(1,))
+    keys = words8[starts[short]] & _TAIL_MASKS[lengths[short]]
+    short_codes, short_uniques = pd.factorize(keys)
+    uniques = [
+        k.to_bytes(8, "little").rstrip(b"\x00").decode("utf-8", "surrogatepass")
+        for k in short_uniques.tolist()
+    ]
+    codes = np.empty(n_tok, dtype=np.int64)
+    codes[short] = short_codes
+    if not short.all():
+        long_idx = np.flatnonzero(~short)
+        table_long = defaultdict(count(len(uniques)).__next__)
+        codes[long_idx] = [
+            table_long[blob[s:e]]
+            for s, e in zip(starts[long_idx].tolist(), ends[long_idx].tolist())
+        ]
+        uniques.extend(k.decode("utf-8", "surrogatepass") for k in table_long)
+    return Corpus(codes, doc, uniques, len(docs))
+
+
+def _factorize_chars(docs, *, lower, filters, split):
+    """Character tokens: one per code point, separators (whitespace, filters) dropped."""
+    drop = set(string.whitespace if split is None else split) | set(filters or "")
+    lengths = []
+    parts = []
+    for d in docs:
+        if lower:
+            d = d.lower()
+        parts.append(d)
+        lengths.append(len(d))
+    cps = np.frombuffer("".join(parts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    doc = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    if drop:
+        keep = ~np.isin(cps, np.array([ord(c) for c in drop], dtype="<u4"))
+        cps, doc = cps[keep], doc[keep]
+    codes, uniq = pd.factorize(cps)
+    return Corpus(codes.astype(np.int64), doc, [chr(c) for c in uniq.tolist()], len(docs))
+
+
+def _factorize_callable(docs, analyzer):
+    token_lists = []
+    for i, d in enumerate(docs):
+        toks = analyzer(d)
+        if isinstance(toks, str) or not hasattr(toks, "__iter__"):
+            raise TypeError(
+                f"the analyzer callable should return a list of tokens, got "
+                f"{type(toks).__name__} for document {i}"
+            )
+        token_lists.append(list(toks))
+    lengths = [len(t) for t in token_lists]
+    table = defaultdict(count().__next__)
+    flat = list(chain.from_iterable(token_lists))
+    bad = next((t for t in flat if not isinstance(t, str)), None)
+    if bad is not None:
+        raise TypeError(f"the analyzer callable returned a non-str token: {bad!r}")
+    codes = np.fromiter(map(table.__getitem__, flat), dtype=np.int64, count=len(flat))
+    doc = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    return Corpus(codes, doc, list(table), len(docs))
+
+
+def factorize(docs, *, analyzer="word", lower=True, filters=None, split=None):
+    """Tokenize ``docs`` into a :class:`Corpus`.
+
+    Parameters
+    ----------
+    docs : list of str
+        Validated documents.
+    analyzer : {"word", "char"} or callable
+        ``"word"``: maximal runs of letters, marks and digits (Unicode-aware: accents and
+        CJK runs stay whole; emoji are tokens of their own). ``"char"``: one token per
+        character. A callable maps one document to a list of tokens (e.g. ``jieba.lcut``).
+    lower : bool
+        Lowercase before tokenizing (ignored for a callable analyzer).
+    filters : str or None
+        Characters treated as separators. ``None``: all Unicode punctuation, symbols and
+        control characters for ``"word"``; nothing beyond whitespace for ``"char"``.
+    split : str or None
+        Extra separator characters; ``None`` means whitespace.
+
+    Returns
+    -------
+    corpus : Corpus
+    """
+    if callable(analyzer):
+        return _factorize_callable(docs, analyzer)
+    if analyzer == "word":
+        return _factorize_words(docs, lower=lower, filters=filters, split=split)
+    if analyzer == "char":
+        return _factorize_chars(docs, lower=lower, filters=filters, split=split)
+    raise ValueError(f"analyzer should be 'word', 'char' or a callable, got {analyzer!r}")
+
+
+def analyze(doc, **kwargs):
+    """Tokens of one document, as a list of str (for display and tests)."""
+    c = factorize([doc], **kwargs)
+    return [c.uniques[i] for i in c.codes.tolist()]
+
+
+def ngrams(tokens, n):
+    """The n-grams of a token sequence as lists: ``[[w1, w2], [w2, w3], ...]`` for ``n=2``.
+
+    Parameters
+    ----------
+    tokens : sequence
+        Tokens (str or ids) of one document.
+    n : int
+        Order of the n-grams, >= 1.
+
+    Returns
+    -------
+    grams : list of list
+
+    Examples
+    --------
+    >>> from sknlp.preprocessing import ngrams
+    >>> ngrams(["the", "movie", "was", "great"], 2)
+    [['the', 'movie'], ['movie', 'was'], ['was', 'great']]
+    """
+    if n < 1:
+        raise ValueError(f"n should be >= 1, got {n}")
+    tokens = list(tokens)
+    return [tokens[i : i + n] for i in range(len(tokens) - n + 1)]
+
+
+def first_occurrence(codes, n_uniques):
+    """Position of the first occurrence of each code (for stable tie-breaking)."""
+    first = np.full(n_uniques, len(codes), dtype=np.int64)
+    # Assigning in reverse order leaves the smallest position for repeated codes.
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.int64)
+    return first
+
+
+def lookup(uniques, mapping, default=-1):
+    """Map each distinct token through ``mapping`` (one dict lookup per distinct token)."""
+    get = mapping.get
+    return np.fromiter((get(t, default) for t in uniques), dtype=np.int64, count=len(uniques))
+
+
+def pad_ragged(ids, doc, n_docs, *, maxlen, padding, truncating, dtype=np.int32):
+    """Lay ragged per-document ids (``ids`` grouped by non-decreasing ``doc``) in a matrix.
+
+    Returns an array of shape ``(n_docs, maxlen)`` filled with 0 (padding) around the ids.
+    ``truncating="pre"`` drops the start of long documents, ``"post"`` their end;
+    ``padding="pre"`` puts the zeros before the ids, ``"post"`` after them.
+    """
+    out = np.zeros((n_docs, maxlen), dtype=dtype)
+    if len(ids) == 0:
+        return out
+    lengths = np.bincount(doc, minlength=n_docs)
+    starts = np.cumsum(lengths) - lengths
+    kept = np.minimum(lengths, maxlen)  # (n_docs,)
+    head = lengths - kept if truncating == "pre" else np.zeros_like(kept)  # dropped ids
+    left = maxlen - kept if padding == "pre" else np.zeros_like(kept)  # left padding
+    # flat index in ``out`` of the i-th id: i - starts[d] - head[d] + left[d] + d * maxlen
+    base = np.arange(n_docs, dtype=np.int64) * maxlen - starts - head + left
+    flat = np.arange(len(ids), dtype=np.int64)
+    flat += base[doc]
+    if (lengths > maxlen).any():
+        pos = flat - (np.arange(n_docs, dtype=np.int64) * maxlen + left)[doc]  # column - left
+        keep = (pos >= 0) & (pos < kept[doc])
+        flat, ids = flat[keep], ids[keep]
+    out.ravel()[flat] = ids
+    return out
