@@ -237,12 +237,3 @@ def load_imdb(*, subset="train", data_home=None, download_if_missing=True, retur
     return bunch
 
 
-def fetch_imdb_path(data_home=None):
-    """Path of the IMDB archive or folder in ``data_home`` (``None`` when absent)."""
-    home = get_data_home(data_home)
-    for p in (home / ARCHIVE_NAME, home / FOLDER_NAME):
-        if p.exists():
-            return p
-    return None
-
-

@@ -59,9 +59,9 @@ class Corpus:
 
     Attributes
     ----------
-    codes : ndarray of shape (n_tokens,), int64
+    codes : ndarray of shape (n_tokens,), int32
         Index into ``uniques`` of each token occurrence, in document order.
-    doc : ndarray of shape (n_tokens,), int64
+    doc : ndarray of shape (n_tokens,), int32
         Document of each occurrence (non-decreasing).
     uniques : list of str
         Distinct tokens.
@@ -132,7 +132,7 @@ def _merge_chunks(parts, n_docs):
     for offset, part in parts:
         for t in part.uniques:
             table.setdefault(t, len(table))
-        remap = np.fromiter((table[t] for t in part.uniques), dtype=np.int64,
+        remap = np.fromiter((table[t] for t in part.uniques), dtype=np.int32,
                             count=len(part.uniques))
         codes.append(remap[part.codes])
         docs.append(part.doc + offset)
@@ -168,10 +168,10 @@ def _factorize_words_chunk(docs, *, lower, filters, split):
     starts, ends = edges[0::2], edges[1::2]
     n_tok = len(starts)
     # tokens per document from 25k searches instead of one search per token
-    doc = np.repeat(np.arange(len(docs), dtype=np.int64),
+    doc = np.repeat(np.arange(len(docs), dtype=np.int32),
                     np.diff(np.searchsorted(starts, ends_of_docs), prepend=0))
     if n_tok == 0:
-        return Corpus(np.zeros(0, np.int64), np.zeros(0, np.int64), [], len(docs))
+        return Corpus(np.zeros(0, np.int32), np.zeros(0, np.int32), [], len(docs))
     lengths = ends - starts
     short = lengths <= 8
     # Pack tokens of <= 8 bytes exactly into a uint64 (tokens never hold a zero byte):
@@ -183,7 +183,7 @@ def _factorize_words_chunk(docs, *, lower, filters, split):
         k.to_bytes(8, "little").rstrip(b"\x00").decode("utf-8", "surrogatepass")
         for k in short_uniques.tolist()
     ]
-    codes = np.empty(n_tok, dtype=np.int64)
+    codes = np.empty(n_tok, dtype=np.int32)
     codes[short] = short_codes
     if not short.all():
         long_idx = np.flatnonzero(~short)
@@ -207,12 +207,12 @@ def _factorize_chars(docs, *, lower, filters, split):
         parts.append(d)
         lengths.append(len(d))
     cps = np.frombuffer("".join(parts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    doc = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    doc = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
     if drop:
         keep = ~np.isin(cps, np.array([ord(c) for c in drop], dtype="<u4"))
         cps, doc = cps[keep], doc[keep]
     codes, uniq = pd.factorize(cps)
-    return Corpus(codes.astype(np.int64), doc, [chr(c) for c in uniq.tolist()], len(docs))
+    return Corpus(codes.astype(np.int32), doc, [chr(c) for c in uniq.tolist()], len(docs))
 
 
 def _factorize_callable(docs, analyzer):
@@ -231,8 +231,8 @@ def _factorize_callable(docs, analyzer):
     bad = next((t for t in flat if not isinstance(t, str)), None)
     if bad is not None:
         raise TypeError(f"the analyzer callable returned a non-str token: {bad!r}")
-    codes = np.fromiter(map(table.__getitem__, flat), dtype=np.int64, count=len(flat))
-    doc = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    codes = np.fromiter(map(table.__getitem__, flat), dtype=np.int32, count=len(flat))
+    doc = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
     return Corpus(codes, doc, list(table), len(docs))
 
 
@@ -311,7 +311,7 @@ def first_occurrence(codes, n_uniques):
 def lookup(uniques, mapping, default=-1):
     """Map each distinct token through ``mapping`` (one dict lookup per distinct token)."""
     get = mapping.get
-    return np.fromiter((get(t, default) for t in uniques), dtype=np.int64, count=len(uniques))
+    return np.fromiter((get(t, default) for t in uniques), dtype=np.int32, count=len(uniques))
 
 
 def pad_ragged(ids, doc, n_docs, *, maxlen, padding, truncating, dtype=np.int32):
@@ -330,11 +330,13 @@ def pad_ragged(ids, doc, n_docs, *, maxlen, padding, truncating, dtype=np.int32)
     head = lengths - kept if truncating == "pre" else np.zeros_like(kept)  # dropped ids
     left = maxlen - kept if padding == "pre" else np.zeros_like(kept)  # left padding
     # flat index in ``out`` of the i-th id: i - starts[d] - head[d] + left[d] + d * maxlen
-    base = np.arange(n_docs, dtype=np.int64) * maxlen - starts - head + left
-    flat = np.arange(len(ids), dtype=np.int64)
+    itype = np.int32 if max(n_docs * maxlen, len(ids)) < 2**31 else np.int64
+    rows = np.arange(n_docs, dtype=itype) * itype(maxlen)
+    base = rows - starts.astype(itype) - head.astype(itype) + left.astype(itype)
+    flat = np.arange(len(ids), dtype=itype)
     flat += base[doc]
     if (lengths > maxlen).any():
-        pos = flat - (np.arange(n_docs, dtype=np.int64) * maxlen + left)[doc]  # column - left
+        pos = flat - (rows + left.astype(itype))[doc]  # column - left padding
         keep = (pos >= 0) & (pos < kept[doc])
         flat, ids = flat[keep], ids[keep]
     out.ravel()[flat] = ids

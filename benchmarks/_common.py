@@ -1,0 +1,61 @@
+"""Shared helpers for the benchmark scripts: data location, machine description, timing."""
+
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+#: IMDB archive location: $SKNLP_DATA, else the shared data folder beside the project.
+DATA_HOME = os.environ.get("SKNLP_DATA") or str(ROOT.parent / "shared" / "data")
+
+
+def machine():
+    """One line naming the machine and the library versions."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import numpy
+    import sklearn
+
+    return (f"{cpu}, {os.cpu_count()} logical cores, Python {platform.python_version()}, "
+            f"numpy {numpy.__version__}, scikit-learn {sklearn.__version__}")
+
+
+def header(title, dataset):
+    print(f"# {title}")
+    print(f"dataset: {dataset}")
+    print(f"machine: {machine()}")
+    print(flush=True)
+
+
+def median_time(fn, repeats=5):
+    """Median wall time of ``fn()`` over ``repeats`` calls (and the last result)."""
+    times, result = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+def peak_memory(fn):
+    """Peak traced memory in MiB while running ``fn()`` (numpy buffers included)."""
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 2**20

@@ -1,0 +1,336 @@
+"""Word2Vec document embeddings, trained with gensim or loaded from pretrained vectors."""
+
+import os
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..preprocessing._text import factorize, lookup
+from ..preprocessing._tokenizer import _TEXT_PARAMS, _text_tags
+from ..utils._validation import check_documents
+
+# gensim silently truncates longer sentences: longer documents are cut into pieces this long.
+_GENSIM_MAX_WORDS = 10000
+
+
+def _sentences(corpus):
+    """Token lists of a factorized corpus, long documents cut in gensim-sized pieces."""
+    tokens = np.asarray(corpus.uniques, dtype=object)[corpus.codes]
+    bounds = np.cumsum(corpus.lengths)[:-1]
+    out = []
+    for part in np.split(tokens, bounds):
+        for i in range(0, len(part), _GENSIM_MAX_WORDS):
+            out.append(part[i : i + _GENSIM_MAX_WORDS].tolist())
+    return out
+
+
+def _load_pretrained(pretrained):
+    """KeyedVectors from a KeyedVectors/Word2Vec object or a word2vec text/binary file."""
+    from gensim.models import KeyedVectors
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    if isinstance(pretrained, KeyedVectors):
+        return pretrained
+    if isinstance(pretrained, GensimWord2Vec):
+        return pretrained.wv
+    if isinstance(pretrained, (str, os.PathLike)):
+        path = os.fspath(pretrained)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"pretrained vectors file not found: {path}")
+        if path.endswith(".kv") or path.endswith(".model"):
+            loaded = KeyedVectors.load(path)
+            return loaded.wv if hasattr(loaded, "wv") else loaded
+        binary = path.endswith(".bin") or path.endswith(".bin.gz")
+        try:
+            return KeyedVectors.load_word2vec_format(path, binary=binary)
+        except (ValueError, UnicodeDecodeError):
+            return KeyedVectors.load_word2vec_format(path, binary=not binary)
+    raise TypeError(
+        "pretrained should be a path to word2vec vectors (text or binary), a gensim "
+        f"KeyedVectors or a gensim Word2Vec model, got {type(pretrained).__name__}"
+    )
+
+
+class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Dense document vectors pooled from Word2Vec word vectors.
+
+    ``fit`` trains gensim's Word2Vec on the documents, CBOW (``sg=0``) or skip-gram
+    (``sg=1``) with negative sampling (Mikolov et al., "Efficient Estimation of Word
+    Representations in Vector Space", 2013, and "Distributed Representations of Words and
+    Phrases and their Compositionality", NeurIPS 2013), or takes ``pretrained`` vectors and
+    trains nothing. ``transform`` pools the vectors of each document's words.
+
+    Parameters
+    ----------
+    vector_size : int, default=100
+        Dimension of the word vectors (ignored with ``pretrained``).
+    sg : {0, 1}, default=0
+        0: CBOW, predict a word from its context. 1: skip-gram, predict the context.
+    window : int, default=5
+        Largest distance between a word and its context words.
+    min_count : int, default=5
+        Ignore words seen fewer times.
+    negative : int, default=5
+        Negative samples per positive example.
+    epochs : int, default=5
+        Passes over the documents.
+    sample : float, default=1e-3
+        Down-sampling threshold for frequent words.
+    alpha : float, default=0.025
+        Initial learning rate.
+    workers : int, default=1
+        Training threads. Results are reproducible for a given ``random_state`` only with
+        ``workers=1``; more threads train faster but vary from run to run.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial vectors and sampling.
+    pretrained : str, path, gensim KeyedVectors or Word2Vec, default=None
+        Use these vectors instead of training: a word2vec text file, a binary file
+        (``.bin``), a saved ``.kv``/``.model`` file, or a gensim object.
+    pooling : {"mean", "max", "tfidf"}, default="mean"
+        How a document's word vectors become one vector: their mean, their element-wise
+        maximum, or their mean weighted by the words' inverse document frequency in the
+        ``fit`` documents. A document without any known word gets a zero vector.
+    verbose : bool, default=False
+        Show a progress bar over the training epochs.
+    analyzer, lower, filters, split
+        Tokenization, as in :class:`sknlp.preprocessing.Tokenizer`.
+
+    Attributes
+    ----------
+    wv_ : gensim.models.KeyedVectors
+        The word vectors; ``wv_.most_similar(positive=["king", "woman"],
+        negative=["man"])`` answers analogies.
+    idf_ : ndarray of shape (len(wv_),)
+        Inverse document frequency of each word in the ``fit`` documents (``"tfidf"``).
+    vector_size_ : int
+        Dimension of the output.
+    n_documents_ : int
+        Number of training documents.
+
+    Examples
+    --------
+    >>> from sknlp.embeddings import Word2Vec
+    >>> docs = ["the king rules", "the queen rules", "a man walks", "a woman walks"] * 50
+    >>> w2v = Word2Vec(vector_size=8, min_count=1, random_state=0).fit(docs)
+    >>> w2v.transform(["the king walks", "unknown words only"]).shape
+    (2, 8)
+    """
+
+    _parameter_constraints = {
+        "vector_size": [Interval(Integral, 1, None, closed="left")],
+        "sg": [StrOptions({"cbow", "skipgram"}), Interval(Integral, 0, 1, closed="both")],
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "min_count": [Interval(Integral, 1, None, closed="left")],
+        "negative": [Interval(Integral, 0, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "sample": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "workers": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "pretrained": "no_validation",
+        "pooling": [StrOptions({"mean", "max", "tfidf"})],
+        "verbose": ["verbose"],
+        **_TEXT_PARAMS,
+    }
+
+    def __init__(self, *, vector_size=100, sg=0, window=5, min_count=5, negative=5, epochs=5,
+                 sample=1e-3, alpha=0.025, workers=1, random_state=None, pretrained=None,
+                 pooling="mean", verbose=False, analyzer="word", lower=True, filters=None,
+                 split=None):
+        self.vector_size = vector_size
+        self.sg = sg
+        self.window = window
+        self.min_count = min_count
+        self.negative = negative
+        self.epochs = epochs
+        self.sample = sample
+        self.alpha = alpha
+        self.workers = workers
+        self.random_state = random_state
+        self.pretrained = pretrained
+        self.pooling = pooling
+        self.verbose = verbose
+        self.analyzer = analyzer
+        self.lower = lower
+        self.filters = filters
+        self.split = split
+
+    def _factorize(self, docs):
+        return factorize(docs, analyzer=self.analyzer, lower=self.lower,
+                         filters=self.filters, split=self.split)
+
+    def _train(self, corpus):
+        from gensim.models import Word2Vec as GensimWord2Vec
+
+        counts = np.bincount(corpus.codes, minlength=len(corpus.uniques))
+        if not (counts >= self.min_count).any():
+            raise ValueError(
+                f"empty vocabulary: no word occurs min_count={self.min_count} times in the "
+                f"{corpus.n_docs} training documents; lower min_count or pass more text"
+            )
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        callbacks = ()
+        if self.verbose:
+            callbacks = (_EpochProgress(self.epochs),)
+        model = GensimWord2Vec(
+            sentences=_sentences(corpus), vector_size=self.vector_size,
+            sg={"cbow": 0, "skipgram": 1}.get(self.sg, self.sg), window=self.window,
+            min_count=self.min_count, negative=self.negative, hs=0 if self.negative else 1,
+            epochs=self.epochs, sample=self.sample, alpha=self.alpha, workers=self.workers,
+            seed=int(seed), callbacks=callbacks,
+        )
+        if callbacks:
+            callbacks[0].close()
+        return model.wv
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the word vectors on ``X`` (or load ``pretrained`` ones).
+
+        Parameters
+        ----------
+        X : iterable of str
+            Documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : Word2Vec
+        """
+        corpus = self._factorize(check_documents(X))
+        if self.pretrained is not None:
+            self.wv_ = _load_pretrained(self.pretrained)
+        else:
+            self.wv_ = self._train(corpus)
+        self.vector_size_ = int(self.wv_.vector_size)
+        idx = lookup(corpus.uniques, self.wv_.key_to_index)[corpus.codes]
+        known = idx >= 0
+        pairs = corpus.doc[known].astype(np.int64) * len(self.wv_) + idx[known]
+        present = np.unique(pairs) % len(self.wv_)
+        df = np.bincount(present, minlength=len(self.wv_))
+        self.idf_ = (np.log((1.0 + corpus.n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+        self.n_documents_ = corpus.n_docs
+        return self
+
+    def transform(self, X):
+        """Pool the word vectors of each document.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Documents.
+
+        Returns
+        -------
+        Xt : ndarray of shape (n_docs, vector_size_), dtype float32
+            Zero rows for documents without any known word.
+        """
+        check_is_fitted(self)
+        corpus = self._factorize(check_documents(X, allow_empty_corpus=True))
+        idx = lookup(corpus.uniques, self.wv_.key_to_index)[corpus.codes]
+        known = idx >= 0
+        idx, doc = idx[known], corpus.doc[known]
+        n = corpus.n_docs
+        vectors = self.wv_.vectors
+        if self.pooling == "max":
+            return self._max_pool(vectors, idx, doc, n)
+        weights = self.idf_[idx] if self.pooling == "tfidf" else np.ones(len(idx), np.float32)
+        C = sp.csr_matrix((weights, (doc, idx)), shape=(n, len(vectors)), dtype=np.float32)
+        total = np.asarray(C.sum(axis=1)).ravel()
+        out = np.asarray(C @ vectors, dtype=np.float32)
+        nz = total > 0
+        out[nz] /= total[nz, None]
+        return out
+
+    @staticmethod
+    def _max_pool(vectors, idx, doc, n, chunk=1 << 20):
+        out = np.zeros((n, vectors.shape[1]), dtype=np.float32)
+        if len(idx) == 0:
+            return out
+        starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])  # first token of each doc
+        # process whole documents, about ``chunk`` tokens at a time (bounded memory)
+        lo = 0
+        while lo < len(starts):
+            hi = np.searchsorted(starts, starts[lo] + chunk, side="right")
+            hi = max(hi, lo + 1)
+            a = starts[lo]
+            b = starts[hi] if hi < len(starts) else len(idx)
+            pooled = np.maximum.reduceat(vectors[idx[a:b]], starts[lo:hi] - a, axis=0)
+            out[doc[starts[lo:hi]]] = pooled
+            lo = hi
+        return out
+
+    def embedding_matrix(self, tokenizer, *, random_state=None, return_coverage=False):
+        """Embedding table aligned with a fitted Tokenizer's ids, to initialise a network.
+
+        Row ``i`` holds the vector of ``tokenizer.index_to_token_[i]``. Row 0 (padding) is
+        zero; tokens without a vector (and the OOV id) get small random vectors with the
+        same standard deviation as the known ones.
+
+        Parameters
+        ----------
+        tokenizer : Tokenizer
+            A fitted :class:`sknlp.preprocessing.Tokenizer`.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the vectors of unknown tokens.
+        return_coverage : bool, default=False
+            Also return the fraction of the tokenizer's tokens that had a vector.
+
+        Returns
+        -------
+        matrix : ndarray of shape (tokenizer.vocab_size_, vector_size_), dtype float32
+        coverage : float
+            Only when ``return_coverage`` is True.
+        """
+        check_is_fitted(self)
+        check_is_fitted(tokenizer, "vocabulary_")
+        tokens = tokenizer.index_to_token_.tolist()
+        rng = check_random_state(random_state)
+        std = float(self.wv_.vectors.std()) or 0.1
+        matrix = rng.normal(0.0, std, size=(len(tokens), self.vector_size_)).astype(np.float32)
+        matrix[0] = 0.0
+        idx = lookup(tokens, self.wv_.key_to_index)
+        n_reserved = 1 + (tokenizer.oov_id_ is not None)
+        idx[:n_reserved] = -1
+        found = idx >= 0
+        matrix[found] = self.wv_.vectors[idx[found]]
+        if return_coverage:
+            return matrix, float(found[n_reserved:].mean()) if len(tokens) > n_reserved else 0.0
+        return matrix
+
+    @property
+    def _n_features_out(self):
+        return self.vector_size_
+
+    def __sklearn_tags__(self):
+        return _text_tags(super().__sklearn_tags__())
+
+
+class _EpochProgress:
+    """gensim callback that advances a tqdm bar once per epoch."""
+
+    def __init__(self, epochs):
+        from tqdm.auto import tqdm
+
+        self._bar = tqdm(total=epochs, desc="Word2Vec", unit="epoch")
+
+    def on_train_begin(self, model):
+        pass
+
+    def on_epoch_begin(self, model):
+        pass
+
+    def on_epoch_end(self, model):
+        self._bar.update(1)
+
+    def on_train_end(self, model):
+        pass
+
+    def close(self):
+        self._bar.close()

@@ -1,0 +1,273 @@
+"""N-gram features: sparse bags for linear models, extra ids for neural models."""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import _fit_context
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils._validation import check_documents, check_token_sequences
+from ._bow import _BAG_DOC, _BaseBag, _gram_keys
+from ._text import pad_ragged
+
+
+class NGram(_BaseBag):
+    __doc__ = (
+        """N-grams of documents, for linear models and for neural models.
+
+    An n-gram is a window of ``n`` consecutive tokens: for ``n=2`` the tokens
+    ``[w1, w2, w3]`` give ``[[w1, w2], [w2, w3]]`` (see :func:`ngrams`). ``NGram`` composes
+    two ways, chosen by ``output``:
+
+    * ``output="sparse"`` (default): raw documents in, a sparse bag of every n-gram with
+      ``n`` in ``ngram_range`` out (word or character n-grams), weighted like
+      :class:`BagOfWords` (``"nb"`` gives NBSVM-style features). ``hashing=True`` hashes the
+      n-grams into ``n_features`` columns instead of keeping a vocabulary, for corpora whose
+      n-gram vocabulary would not fit in memory.
+    * ``output="sequences"``: the integer sequences of a :class:`Tokenizer` in (0 =
+      padding), the same sequences with the ids of their frequent n-grams appended out
+      (fastText's bigram trick; Joulin et al., "Bag of Tricks for Efficient Text
+      Classification", 2017). n-gram ids start at ``n_token_ids_``, so an embedding table
+      of ``vocab_size_`` rows covers tokens and n-grams. Use it as
+      ``make_pipeline(Tokenizer(), NGram(output="sequences"), <neural classifier>)``.
+    """
+        + _BAG_DOC.format(
+            extra="""ngram_range : tuple (min_n, max_n), default=(1, 2)
+        Orders of the n-grams to use, both ends included.
+    output : {{"sparse", "sequences"}}, default="sparse"
+        What ``transform`` returns; see above.
+    hashing : bool, default=False
+        Sparse output only: hash n-grams into ``n_features`` columns (no vocabulary,
+        no ``max_features``/``min_df``/``max_df``; feature names are ``hash_<i>``).
+    n_features : int, default=2**20
+        Number of hashed columns.
+    maxlen : int, default=None
+        Sequences output only: length of the output rows. ``None``: the input length times
+        the number of n-gram orders, room for every n-gram.
+    vocab_size : int, default=None
+        Sequences output only: the size of the token id space (``Tokenizer.vocab_size_``).
+        ``None`` infers it from the largest id seen in ``fit``.
+    """,
+            default_w="count", default_min_df=1, default_sublinear=False)
+        + """n_token_ids_ : int
+        Sequences output only: first n-gram id (token ids lie below it).
+    vocab_size_ : int
+        Sequences output only: number of ids, tokens and n-grams together.
+
+    See Also
+    --------
+    BagOfWords : Unigram features.
+
+    Examples
+    --------
+    >>> from sknlp.preprocessing import NGram
+    >>> ng = NGram(ngram_range=(2, 2)).fit(["not good at all", "very good"])
+    >>> ng.get_feature_names_out().tolist()
+    ['at all', 'good at', 'not good', 'very good']
+    """
+    )
+
+    _parameter_constraints = {
+        **_BaseBag._parameter_constraints,
+        "ngram_range": [tuple],
+        "output": [StrOptions({"sparse", "sequences"})],
+        "hashing": ["boolean"],
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "maxlen": [Interval(Integral, 1, None, closed="left"), None],
+        "vocab_size": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(self, *, ngram_range=(1, 2), output="sparse", hashing=False,
+                 n_features=2**20, maxlen=None, vocab_size=None, weighting="count",
+                 max_features=None, min_df=1, max_df=1.0, sublinear_tf=False, norm="auto",
+                 nb_alpha=1.0, dtype=np.float64, analyzer="word", lower=True, filters=None,
+                 split=None):
+        self.ngram_range = ngram_range
+        self.output = output
+        self.hashing = hashing
+        self.n_features = n_features
+        self.maxlen = maxlen
+        self.vocab_size = vocab_size
+        self.weighting = weighting
+        self.max_features = max_features
+        self.min_df = min_df
+        self.max_df = max_df
+        self.sublinear_tf = sublinear_tf
+        self.norm = norm
+        self.nb_alpha = nb_alpha
+        self.dtype = dtype
+        self.analyzer = analyzer
+        self.lower = lower
+        self.filters = filters
+        self.split = split
+
+    def _orders(self):
+        lo, hi = self.ngram_range
+        return tuple(range(lo, hi + 1))
+
+    def _check_params(self):
+        r = self.ngram_range
+        if not (len(r) == 2 and all(isinstance(v, Integral) for v in r) and 1 <= r[0] <= r[1]):
+            raise ValueError(f"ngram_range should be (min_n, max_n) with 1 <= min_n <= max_n, "
+                             f"got {r!r}")
+        if self.hashing and self.max_features is not None:
+            raise ValueError("max_features has no meaning with hashing=True; set n_features")
+
+    # -- hashing ------------------------------------------------------------------------
+
+    def _hashed_counts(self, corpus):
+        joiner = self._joiner()
+        tokens = np.asarray(corpus.uniques, dtype=object)[corpus.codes]
+        bounds = np.cumsum(corpus.lengths)[:-1]
+        per_doc = np.split(tokens, bounds) if corpus.n_docs else []
+        orders = self._orders()
+
+        def grams(toks):
+            toks = toks.tolist()
+            for n in orders:
+                for i in range(len(toks) - n + 1):
+                    yield joiner.join(toks[i : i + n])
+
+        hasher = FeatureHasher(n_features=self.n_features, input_type="string",
+                               alternate_sign=False, dtype=self.dtype)
+        return hasher.transform(grams(t) for t in per_doc).tocsr()
+
+    # -- sequences (fastText) -------------------------------------------------------------
+
+    def _sequence_grams(self, X):
+        """n-gram keys of padded id sequences, in row order."""
+        rows, cols = np.nonzero(X)
+        codes = X[rows, cols]
+        return codes, rows
+
+    def _fit_sequences(self, X):
+        X = check_token_sequences(X)
+        self.n_token_ids_ = max(int(X.max()) + 1, self.vocab_size or 0)
+        codes, doc = self._sequence_grams(X)
+        self._seq_lookup = {}
+        next_id = self.n_token_ids_
+        for n in self._orders():
+            if n == 1:
+                continue
+            if self.n_token_ids_ ** n >= 2**62:
+                raise ValueError(f"{self.n_token_ids_} token ids and n-grams of order {n} "
+                                 "overflow 64-bit keys; lower ngram_range")
+            keys, gdoc = _gram_keys(codes, doc, n, self.n_token_ids_)
+            gcodes, ukeys = pd.factorize(keys)
+            df = np.bincount(np.unique(gdoc * len(ukeys) + gcodes) % max(len(ukeys), 1),
+                             minlength=len(ukeys)) if len(ukeys) else np.zeros(0, np.int64)
+            min_df = self.min_df if isinstance(self.min_df, Integral) else self.min_df * len(X)
+            kept = np.flatnonzero(df >= min_df)
+            if self.max_features is not None and len(kept) > self.max_features:
+                kept = kept[np.argsort(-df[kept], kind="stable")[: self.max_features]]
+            kept_keys = np.sort(np.asarray(ukeys, dtype=np.int64)[kept])
+            ids = np.arange(next_id, next_id + len(kept_keys), dtype=np.int64)
+            self._seq_lookup[n] = (kept_keys, ids)
+            next_id += len(kept_keys)
+        self.vocab_size_ = next_id
+        width = X.shape[1] * len(self._orders())
+        self.maxlen_ = self.maxlen or width
+        self.n_documents_ = len(X)
+
+    def _transform_sequences(self, X):
+        X = check_token_sequences(X)
+        if X.max(initial=0) >= self.n_token_ids_:
+            raise ValueError(
+                f"X holds token id {X.max()} but this NGram was fitted on ids below "
+                f"{self.n_token_ids_}; pass vocab_size=Tokenizer.vocab_size_ when fitting"
+            )
+        codes, doc = self._sequence_grams(X)
+        parts_ids = [codes] if 1 in self._orders() else []
+        parts_doc = [doc] if 1 in self._orders() else []
+        for n, (keys, ids) in self._seq_lookup.items():
+            gkeys, gdoc = _gram_keys(codes, doc, n, self.n_token_ids_)
+            pos = np.searchsorted(keys, gkeys)
+            pos[pos == len(keys)] = 0
+            hit = keys[pos] == gkeys if len(keys) else np.zeros(len(gkeys), bool)
+            parts_ids.append(ids[pos[hit]])
+            parts_doc.append(gdoc[hit])
+        all_doc = np.concatenate(parts_doc)
+        order = np.argsort(all_doc, kind="stable")  # tokens first, then n-grams, per row
+        return pad_ragged(np.concatenate(parts_ids)[order], all_doc[order], len(X),
+                          maxlen=self.maxlen_, padding="post", truncating="post")
+
+    # -- public API ---------------------------------------------------------------------
+
+    def _fit_matrix(self, X, y):
+        self._check_params()
+        if self.output == "sequences":
+            self._fit_sequences(X)
+            return None
+        if not self.hashing:
+            return super()._fit_matrix(X, y)
+        docs = check_documents(X)
+        if y is not None and len(y) != len(docs):
+            raise ValueError(
+                f"X and y have different lengths: {len(docs)} documents, {len(y)} labels"
+            )
+        counts = self._hashed_counts(self._factorize(docs))
+        self._fit_weights(counts, y)
+        self.n_documents_ = len(docs)
+        return counts
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit, then transform ``X`` (one tokenization pass for sparse output).
+
+        Parameters
+        ----------
+        X : iterable of str, or array of shape (n_docs, seq_len) for ``"sequences"``
+            Documents, or token id sequences.
+        y : array-like of shape (n_docs,), default=None
+            Labels; required by ``weighting="nb"``.
+
+        Returns
+        -------
+        Xt : csr_matrix of shape (n_docs, n_features), or ndarray of shape (n_docs, maxlen_)
+        """
+        counts = self._fit_matrix(X, y)
+        if self.output == "sequences":
+            return self._transform_sequences(X)
+        return self._weigh(counts)
+
+    def transform(self, X):
+        """Sparse n-gram features, or id sequences with n-gram ids appended.
+
+        Parameters
+        ----------
+        X : iterable of str, or array of shape (n_docs, seq_len) for ``"sequences"``
+            Documents, or token id sequences.
+
+        Returns
+        -------
+        Xt : csr_matrix of shape (n_docs, n_features), or ndarray of shape (n_docs, maxlen_)
+        """
+        check_is_fitted(self, "n_documents_")
+        if self.output == "sequences":
+            return self._transform_sequences(X)
+        if not self.hashing:
+            return super().transform(X)
+        corpus = self._factorize(check_documents(X, allow_empty_corpus=True))
+        return self._weigh(self._hashed_counts(corpus))
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the sparse output columns (the n-grams, or ``hash_<i>``)."""
+        check_is_fitted(self, "n_documents_")
+        if self.output == "sequences":
+            raise AttributeError("output='sequences' gives id sequences, not named features")
+        if self.hashing:
+            names = np.array([f"hash_{i}" for i in range(self.n_features)], dtype=object)
+            self._feature_names = names
+        return super().get_feature_names_out(input_features)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.output == "sequences":
+            tags.input_tags.string = False
+            tags.input_tags.two_d_array = True
+        return tags
+
+
