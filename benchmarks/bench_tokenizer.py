@@ -33,8 +33,10 @@ def main(repeats=7):
     t_tr, _ = median_time(lambda: tok.transform(X_test), 3)
     mem_tok = peak_memory(sknlp_fit_transform)
     mem_cv = peak_memory(cv_fit_transform)
-    print(f"CountVectorizer().fit_transform      : {n / t_cv:10,.0f} docs/s  (median {t_cv:.2f} s)")
-    print(f"Tokenizer(num_words=20000).fit_transform: {n / t_tok:7,.0f} docs/s  (median {t_tok:.2f} s)")
+    print(f"CountVectorizer().fit_transform          : {n / t_cv:8,.0f} docs/s "
+          f"(median {t_cv:.2f} s)")
+    print(f"Tokenizer(num_words=20000).fit_transform : {n / t_tok:8,.0f} docs/s "
+          f"(median {t_tok:.2f} s)")
     print(f"ratio Tokenizer / CountVectorizer     : {t_cv / t_tok:.2f}x   (target >= 2.0x)")
     print(f"Tokenizer.transform on IMDB test      : {len(X_test) / t_tr:10,.0f} docs/s")
     print(f"output shape {tok.transform(X[:1]).shape[1]} columns (maxlen='auto', 95th pct)")

@@ -9,7 +9,6 @@ import tarfile
 import tempfile
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch

@@ -7,7 +7,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.preprocessing import normalize
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import check_documents
@@ -58,9 +58,9 @@ class _BaseBag(TransformerMixin, BaseEstimator):
         "weighting": [StrOptions(set(WEIGHTINGS))],
         "max_features": [Interval(Integral, 1, None, closed="left"), None],
         "min_df": [Interval(Integral, 1, None, closed="left"),
-                   Interval(Real, 0, 1, closed="both")],
+                   Interval(RealNotInt, 0, 1, closed="both")],
         "max_df": [Interval(Integral, 1, None, closed="left"),
-                   Interval(Real, 0, 1, closed="both")],
+                   Interval(RealNotInt, 0, 1, closed="both")],
         "sublinear_tf": ["boolean"],
         "norm": [StrOptions({"l1", "l2", "auto"}), None],
         "nb_alpha": [Interval(Real, 0, None, closed="neither")],

