@@ -15,7 +15,10 @@ def _imdb_available():
 @pytest.fixture(scope="session")
 def imdb_home():
     if not _imdb_available():
-        pytest.skip(f"IMDB archive not found in {IMDB_HOME} (set SKNLP_DATA to its folder)")
+        msg = f"IMDB archive not found in {IMDB_HOME} (set SKNLP_DATA to its folder)"
+        if os.environ.get("SKNLP_REQUIRE_DATA"):  # CI: missing data is a failure
+            pytest.fail(msg)
+        pytest.skip(msg)
     return IMDB_HOME
 
 

@@ -101,9 +101,11 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     --------
     >>> from sknlp.preprocessing import Tokenizer
     >>> tok = Tokenizer(maxlen=5).fit(["a good film", "a bad film", "good"])
+    >>> tok.index_to_token_.tolist()
+    ['<pad>', '<unk>', 'a', 'good', 'film', 'bad']
     >>> tok.transform(["a good plot"])
-    array([[3, 2, 1, 0, 0]], dtype=int32)
-    >>> tok.sequences_to_texts([[3, 2, 1, 0, 0]])
+    array([[2, 3, 1, 0, 0]], dtype=int32)
+    >>> tok.sequences_to_texts([[2, 3, 1, 0, 0]])
     ['a good <unk>']
     """
 
