@@ -1,21 +1,27 @@
 """sknlp: modern NLP models as first-class scikit-learn estimators.
 
 Transformers: :class:`Tokenizer`, :class:`BagOfWords`, :class:`NGram` (in
-``sknlp.preprocessing``) and :class:`Word2Vec` (in ``sknlp.embeddings``, needs gensim, loaded
-on first use). Datasets live in ``sknlp.datasets``.
+``sknlp.preprocessing``) and :class:`Word2Vec` (in ``sknlp.embeddings``). Classifiers:
+:class:`LSTMClassifier` and :class:`TransformerClassifier` (in ``sknlp.neural``). gensim and
+torch are imported on first use of the names that need them. Datasets live in
+``sknlp.datasets``.
 """
 
 __version__ = "0.1.0.dev0"
 
 from .preprocessing import BagOfWords, NGram, Tokenizer, ngrams  # noqa: E402
 
-__all__ = ["BagOfWords", "NGram", "Tokenizer", "Word2Vec", "__version__", "ngrams"]
+__all__ = ["BagOfWords", "LSTMClassifier", "NGram", "Tokenizer", "TransformerClassifier",
+           "Word2Vec", "__version__", "ngrams"]
+
+_LAZY = {"Word2Vec": "embeddings", "LSTMClassifier": "neural",
+         "TransformerClassifier": "neural"}
 
 
 def __getattr__(name):
-    # gensim takes about a second to import: load it only when Word2Vec is used.
-    if name == "Word2Vec":
-        from .embeddings import Word2Vec
+    # gensim and torch take seconds to import: load them only when their names are used.
+    if name in _LAZY:
+        import importlib
 
-        return Word2Vec
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'sknlp' has no attribute {name!r}")

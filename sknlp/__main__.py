@@ -68,7 +68,8 @@ def main(argv=None):
     t = time.perf_counter()
     acc = model.score(X_te, y_te)
     t_pred = time.perf_counter() - t
-    print(f"test accuracy: {acc:.4f}  (fit {t_fit:.1f} s, predict {len(X_te) / t_pred:,.0f} docs/s)")
+    print(f"test accuracy: {acc:.4f}  (fit {t_fit:.1f} s, "
+          f"predict {len(X_te) / t_pred:,.0f} docs/s)")
     samples = ["这本书写得很好，值得一读", "质量太差了，不推荐"] if analyzer == "char" else [
         "A moving, beautifully acted film.", "Dull plot and wooden acting, a waste of time."]
     for text, proba in zip(samples, model.predict_proba(samples)[:, 1]):

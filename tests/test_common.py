@@ -5,6 +5,7 @@ import warnings
 import pytest
 import sklearn.utils.estimator_checks as skchecks
 
+from sknlp.preprocessing import Tokenizer
 from sknlp.utils.discovery import all_estimators
 from sknlp.utils.estimator_checks import text_estimator_checks
 
@@ -14,11 +15,20 @@ INIT_PARAMS = {
     "NGram": [{"ngram_range": (1, 2)}, {"weighting": "nb", "ngram_range": (1, 3)},
               {"hashing": True, "n_features": 256, "weighting": "tfidf"}],
     "Tokenizer": [{"maxlen": 20}, {"analyzer": "char", "num_words": 50}],
+    "LSTMClassifier": [{"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1,
+                        "tokenizer": Tokenizer(num_words=300, maxlen=40), "random_state": 0},
+                       {"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1, "pooling":
+                        "attention", "bidirectional": False,
+                        "tokenizer": Tokenizer(num_words=300, maxlen=40)}],
+    "TransformerClassifier": [{"d_model": 8, "n_heads": 2, "n_layers": 1, "dim_feedforward": 16,
+                               "max_epochs": 1, "tokenizer": Tokenizer(num_words=300, maxlen=40),
+                               "random_state": 0}],
     "Word2Vec": [{"vector_size": 8, "min_count": 1, "epochs": 2, "random_state": 0},
                  {"vector_size": 8, "min_count": 1, "epochs": 2, "pooling": "max"}],
 }
 
 SUPERVISED = {("BagOfWords", "nb"), ("NGram", "nb")}
+CLASSIFIERS = {"LSTMClassifier", "TransformerClassifier"}
 
 # scikit-learn checks that apply to estimators taking documents: they need no data, or
 # fail before looking at it (parameter validation, fitted-state checks).
@@ -27,9 +37,10 @@ SKLEARN_CHECKS = [
     "check_parameters_default_constructible", "check_get_params_invariance",
     "check_set_params", "check_do_not_raise_errors_in_init_or_set_params",
     "check_mixin_order", "check_estimator_tags_renamed", "check_valid_tag_types",
-    "check_param_validation", "check_transformers_unfitted", "check_estimators_unfitted",
-    "check_get_feature_names_out_error", "check_estimator_sparse_tag",
+    "check_param_validation", "check_estimators_unfitted",
+    "check_estimator_sparse_tag",
 ]
+TRANSFORMER_CHECKS = ["check_transformers_unfitted", "check_get_feature_names_out_error"]
 # Not applicable, with the reason: each feeds numeric 2-D arrays, which a text estimator
 # must reject (the text versions are in sknlp.utils.estimator_checks):
 # check_fit_idempotent, check_estimators_pickle, check_dict_unchanged,
@@ -41,8 +52,10 @@ SKLEARN_CHECKS = [
 ESTIMATORS = all_estimators()
 
 
-def _configs():
+def _configs(transformers_only=False):
     for name, cls in ESTIMATORS:
+        if transformers_only and not hasattr(cls, "transform"):
+            continue
         for params in INIT_PARAMS.get(name, [{}]):
             yield pytest.param(name, cls, params, id=f"{name}({params})")
 
@@ -50,22 +63,33 @@ def _configs():
 def test_every_estimator_has_test_settings():
     missing = [name for name, _ in ESTIMATORS if name not in INIT_PARAMS]
     assert not missing, f"add INIT_PARAMS for {missing} in tests/test_common.py"
-    assert {"Tokenizer", "BagOfWords", "NGram", "Word2Vec"} <= {n for n, _ in ESTIMATORS}
+    assert {"Tokenizer", "BagOfWords", "NGram", "Word2Vec", "LSTMClassifier",
+            "TransformerClassifier"} <= {n for n, _ in ESTIMATORS}
 
 
 @pytest.mark.parametrize("check", SKLEARN_CHECKS)
 @pytest.mark.parametrize("name,cls,params", list(_configs()))
 def test_sklearn_checks(name, cls, params, check):
+    _run_sklearn_check(name, cls(**params), check)
+
+
+@pytest.mark.parametrize("check", TRANSFORMER_CHECKS)
+@pytest.mark.parametrize("name,cls,params", list(_configs(transformers_only=True)))
+def test_sklearn_transformer_checks(name, cls, params, check):
+    _run_sklearn_check(name, cls(**params), check)
+
+
+def _run_sklearn_check(name, estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        getattr(skchecks, check)(name, cls(**params))
+        getattr(skchecks, check)(name, estimator)
 
 
 @pytest.mark.parametrize("check_name,check", text_estimator_checks())
 @pytest.mark.parametrize("name,cls,params", list(_configs()))
 def test_text_checks(name, cls, params, check_name, check, imdb_tiny):
     X, y = imdb_tiny
-    supervised = (name, params.get("weighting")) in SUPERVISED
+    supervised = (name, params.get("weighting")) in SUPERVISED or name in CLASSIFIERS
     check(cls(**params), X, y if supervised else None)
 
 

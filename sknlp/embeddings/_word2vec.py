@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..preprocessing._text import factorize, lookup
+from ..preprocessing._text import document_frequency, factorize, lookup
 from ..preprocessing._tokenizer import _TEXT_PARAMS, _text_tags
 from ..utils._validation import check_documents
 
@@ -216,9 +216,7 @@ class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.vector_size_ = int(self.wv_.vector_size)
         idx = lookup(corpus.uniques, self.wv_.key_to_index)[corpus.codes]
         known = idx >= 0
-        pairs = corpus.doc[known].astype(np.int64) * len(self.wv_) + idx[known]
-        present = np.unique(pairs) % len(self.wv_)
-        df = np.bincount(present, minlength=len(self.wv_))
+        df = document_frequency(corpus.doc[known], idx[known], corpus.n_docs, len(self.wv_))
         self.idf_ = (np.log((1.0 + corpus.n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
         self.n_documents_ = corpus.n_docs
         return self

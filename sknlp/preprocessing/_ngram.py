@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import check_documents, check_token_sequences
 from ._bow import _BAG_DOC, _BaseBag, _gram_keys
-from ._text import pad_ragged
+from ._text import document_frequency, pad_ragged
 
 
 class NGram(_BaseBag):
@@ -157,8 +157,7 @@ class NGram(_BaseBag):
                                  "overflow 64-bit keys; lower ngram_range")
             keys, gdoc = _gram_keys(codes, doc, n, self.n_token_ids_)
             gcodes, ukeys = pd.factorize(keys)
-            df = np.bincount(np.unique(gdoc * len(ukeys) + gcodes) % max(len(ukeys), 1),
-                             minlength=len(ukeys)) if len(ukeys) else np.zeros(0, np.int64)
+            df = document_frequency(gdoc, gcodes, len(X), len(ukeys))
             min_df = self.min_df if isinstance(self.min_df, Integral) else self.min_df * len(X)
             kept = np.flatnonzero(df >= min_df)
             if self.max_features is not None and len(kept) > self.max_features:

@@ -308,6 +308,18 @@ def first_occurrence(codes, n_uniques):
     return first
 
 
+def document_frequency(doc, codes, n_docs, n_codes):
+    """Number of documents holding each code (``doc`` and ``codes`` aligned, codes >= 0)."""
+    import scipy.sparse as sp
+
+    if len(codes) == 0:
+        return np.zeros(n_codes, dtype=np.int64)
+    presence = sp.csr_matrix((np.ones(len(codes), dtype=np.int32), (doc, codes)),
+                             shape=(n_docs, n_codes))
+    presence.sum_duplicates()  # one entry per (document, code) pair
+    return np.bincount(presence.indices, minlength=n_codes)
+
+
 def lookup(uniques, mapping, default=-1):
     """Map each distinct token through ``mapping`` (one dict lookup per distinct token)."""
     get = mapping.get

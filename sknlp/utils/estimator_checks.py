@@ -163,6 +163,18 @@ def check_empty_documents_at_transform(est, X, y=None):
     assert out.shape[0] == 2
 
 
+def check_unicode_and_large_documents(est, X, y=None):
+    """Emoji, CJK, right-to-left scripts, control characters and a 1 MB document work."""
+    est = _fit(_seeded(est), X, y)
+    odd = ["great 😀👍 film", "东京 很好看", "مرحبا بالعالم", "tab\tand\x00nul\u200bzero",
+           ("the film " * 110_000)[:1_000_000]]
+    out = _output(est, odd)
+    assert out.shape[0] == len(odd)
+    dense = out.toarray() if sp.issparse(out) else np.asarray(out)
+    if np.issubdtype(dense.dtype, np.floating):
+        assert not np.isnan(dense).any(), "NaN in the output"
+
+
 def check_length_mismatch(est, X, y=None):
     """``X`` and ``y`` of different lengths are a ValueError (supervised estimators)."""
     if y is None:
@@ -200,6 +212,7 @@ CHECKS = [
     check_container_types,
     check_missing_document_rejected,
     check_empty_documents_at_transform,
+    check_unicode_and_large_documents,
     check_length_mismatch,
     check_feature_names_out,
 ]

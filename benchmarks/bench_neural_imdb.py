@@ -1,0 +1,65 @@
+"""Neural classifiers trained from scratch on IMDB (25k train / 25k test).
+
+Usage: python bench_neural_imdb.py {lstm,transformer,lstm-w2v,transformer-w2v}
+Targets: LSTMClassifier >= 89.0 %, TransformerClassifier >= 88.5 %, each in <= 30 minutes
+of training on 2 cores; the ``-w2v`` variants initialise the embeddings from Word2Vec trained
+on train+unsup (its training time is reported separately).
+"""
+
+import sys
+import time
+
+import torch
+from _common import DATA_HOME, header
+
+from sknlp.datasets import load_imdb
+from sknlp.embeddings import Word2Vec
+from sknlp.neural import LSTMClassifier, TransformerClassifier
+from sknlp.preprocessing import Tokenizer
+
+TOKENIZER = dict(num_words=30000, maxlen=400)
+CONFIGS = {
+    "lstm": lambda: LSTMClassifier(
+        tokenizer=Tokenizer(**TOKENIZER), embedding_dim=128, hidden_size=96,
+        bidirectional=True, pooling="max", dropout=0.4, max_epochs=3, batch_size=64, lr=3e-3,
+        random_state=0, verbose=1),
+    "transformer": lambda: TransformerClassifier(
+        tokenizer=Tokenizer(**TOKENIZER), d_model=128, n_heads=4, n_layers=2,
+        dim_feedforward=256, dropout=0.2, pooling="mean", max_epochs=3, batch_size=64,
+        lr=1e-3, random_state=0, verbose=1),
+}
+
+
+def main(name):
+    header(f"{name}: IMDB from scratch", "IMDB train 25,000 / test 25,000, aclImdb_v1")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    X_train, y_train = load_imdb(subset="train", data_home=DATA_HOME, return_X_y=True)
+    X_test, y_test = load_imdb(subset="test", data_home=DATA_HOME, return_X_y=True)
+    base = name.removesuffix("-w2v")
+    clf = CONFIGS[base]()
+    if name.endswith("-w2v"):
+        texts = load_imdb(subset=["train", "unsup"], data_home=DATA_HOME).data
+        dim = 128
+        t = time.perf_counter()
+        w2v = Word2Vec(vector_size=dim, min_count=3, epochs=5, workers=2, random_state=0)
+        w2v.fit(texts)
+        print(f"Word2Vec(vector_size={dim}) on train+unsup: {time.perf_counter() - t:.0f} s")
+        clf.set_params(embeddings=w2v)
+    print(clf)
+    t = time.perf_counter()
+    clf.fit(X_train, y_train)
+    t_fit = time.perf_counter() - t
+    for row in clf.history_:
+        print(f"  epoch {row['epoch']}: train_loss {row['train_loss']:.4f}  "
+              f"{row['dur']:.0f} s")
+    t = time.perf_counter()
+    acc = clf.score(X_test, y_test)
+    t_pred = time.perf_counter() - t
+    print(f"parameters: {clf.n_parameters_:,}")
+    print(f"training time: {t_fit / 60:.1f} min (target <= 30 min)")
+    print(f"test accuracy: {acc:.4f}")
+    print(f"inference: {len(X_test) / t_pred:,.0f} docs/s on the test set")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "lstm")

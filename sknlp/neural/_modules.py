@@ -1,0 +1,245 @@
+"""PyTorch modules behind the neural estimators, read bottom-up.
+
+Each module takes flat keyword arguments (so that ``module__hidden_size`` routes through
+``get_params``/``set_params``) and a batch ``(ids, lengths)``: ``ids`` is ``(B, T)`` int64
+with 0 as padding, right-padded; ``lengths`` is ``(B,)``. ``forward`` returns logits
+``(B, n_classes)``, or ``(logits, attention)`` with ``return_attention=True``.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+def _mask(lengths, T):
+    """(B, T) bool, True on real tokens."""
+    return torch.arange(T, device=lengths.device)[None, :] < lengths[:, None]
+
+
+def _masked_mean(H, mask):
+    m = mask.unsqueeze(-1).to(H.dtype)  # (B, T, 1)
+    return (H * m).sum(1) / m.sum(1).clamp(min=1.0)  # (B, C)
+
+
+def _masked_max(H, mask):
+    out = H.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(1).values  # (B, C)
+    return torch.where(torch.isfinite(out), out, torch.zeros_like(out))  # empty rows -> 0
+
+
+# ---------------------------------------------------------------------------------------
+# LSTM
+
+
+class AdditiveAttention(nn.Module):
+    """Additive attention pooling over hidden states.
+
+    ``score_t = v^T tanh(W h_t + b)``, ``alpha = softmax(score)`` over real tokens,
+    output ``sum_t alpha_t h_t``: the additive scoring of Bahdanau, Cho & Bengio,
+    "Neural Machine Translation by Jointly Learning to Align and Translate" (ICLR 2015),
+    with a learned query ``v`` in place of a decoder state, as in Yang et al.,
+    "Hierarchical Attention Networks for Document Classification" (NAACL 2016).
+    """
+
+    def __init__(self, hidden_size, attention_size):
+        super().__init__()
+        self.proj = nn.Linear(hidden_size, attention_size)
+        self.query = nn.Linear(attention_size, 1, bias=False)
+
+    def forward(self, H, mask):
+        scores = self.query(torch.tanh(self.proj(H))).squeeze(-1)  # (B, T)
+        scores = scores.masked_fill(~mask, float("-inf"))
+        alpha = torch.softmax(scores, dim=1)  # (B, T)
+        alpha = torch.nan_to_num(alpha)  # a row without tokens attends to nothing
+        return (alpha.unsqueeze(-1) * H).sum(1), alpha  # (B, C), (B, T)
+
+
+class LSTMModule(nn.Module):
+    """Embedding -> (bi)LSTM over packed sequences -> pooling -> linear head."""
+
+    def __init__(self, *, vocab_size, n_classes, embedding_dim=128, hidden_size=128,
+                 num_layers=1, bidirectional=True, dropout=0.2, pooling="max",
+                 embedding_weights=None, freeze_embeddings=False):
+        super().__init__()
+        assert pooling in ("last", "max", "mean", "attention"), f"unknown pooling {pooling!r}"
+        self.pooling = pooling
+        self.bidirectional = bidirectional
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        if embedding_weights is not None:
+            weights = torch.as_tensor(embedding_weights, dtype=torch.float32)
+            assert weights.shape == (vocab_size, embedding_dim), (
+                f"embedding weights of shape {tuple(weights.shape)} do not match "
+                f"({vocab_size}, {embedding_dim})")
+            self.embedding.weight.data.copy_(weights)
+        self.embedding.weight.requires_grad_(not freeze_embeddings)
+        self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers=num_layers,
+                            batch_first=True, bidirectional=bidirectional,
+                            dropout=dropout if num_layers > 1 else 0.0)
+        out_size = hidden_size * (2 if bidirectional else 1)
+        self.attention = AdditiveAttention(out_size, out_size) if pooling == "attention" else None
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(out_size, n_classes)
+
+    def forward(self, ids, lengths, return_attention=False):
+        B, T = ids.shape
+        x = self.dropout(self.embedding(ids))  # (B, T, E)
+        packed = pack_padded_sequence(x, lengths.clamp(min=1).cpu(), batch_first=True,
+                                      enforce_sorted=False)
+        out, (h, _) = self.lstm(packed)  # h: (layers * dirs, B, hidden)
+        H, _ = pad_packed_sequence(out, batch_first=True, total_length=T)  # (B, T, C)
+        mask = _mask(lengths, T)
+        alpha = None
+        if self.pooling == "last":
+            pooled = torch.cat([h[-2], h[-1]], dim=1) if self.bidirectional else h[-1]
+        elif self.pooling == "max":
+            pooled = _masked_max(H, mask)
+        elif self.pooling == "mean":
+            pooled = _masked_mean(H, mask)
+        else:
+            pooled, alpha = self.attention(H, mask)
+        logits = self.head(self.dropout(pooled))  # (B, n_classes)
+        return (logits, alpha) if return_attention else logits
+
+
+# ---------------------------------------------------------------------------------------
+# Transformer encoder
+
+
+def sinusoidal_positions(max_len, d_model):
+    """The fixed positional encodings of Vaswani et al. (2017): (max_len, d_model)."""
+    pos = torch.arange(max_len, dtype=torch.float32)[:, None]
+    div = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float32)
+                    * (-math.log(10000.0) / d_model))
+    pe = torch.zeros(max_len, d_model)
+    pe[:, 0::2] = torch.sin(pos * div)
+    pe[:, 1::2] = torch.cos(pos * div[: d_model // 2])
+    return pe
+
+
+class MultiHeadSelfAttention(nn.Module):
+    """Multi-head scaled dot-product self-attention with a key-padding mask.
+
+    ``softmax(Q K^T / tau) V`` per head, where the temperature ``tau`` defaults to
+    ``sqrt(d_k)`` (Vaswani et al., "Attention Is All You Need", NeurIPS 2017) and can be set:
+    a larger ``tau`` flattens the attention, a smaller one sharpens it.
+    """
+
+    def __init__(self, d_model, n_heads, dropout=0.1, temperature=None):
+        super().__init__()
+        assert d_model % n_heads == 0, f"d_model={d_model} is not divisible by n_heads={n_heads}"
+        self.n_heads = n_heads
+        self.d_k = d_model // n_heads
+        self.temperature = float(temperature) if temperature else math.sqrt(self.d_k)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.dropout = dropout
+
+    def forward(self, x, mask, return_attention=False):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=2)  # 3 x (B, T, C)
+        q, k, v = (t.view(B, T, self.n_heads, self.d_k).transpose(1, 2) for t in (q, k, v))
+        # (B, nh, T, dk) each
+        keep = mask[:, None, None, :]  # (B, 1, 1, T): which keys may be attended to
+        if return_attention:
+            att = (q @ k.transpose(-2, -1)) / self.temperature  # (B, nh, T, T)
+            att = torch.softmax(att.masked_fill(~keep, float("-inf")), dim=-1)
+            att = torch.nan_to_num(att)
+            y = att @ v  # (B, nh, T, dk)
+        else:
+            att = None
+            y = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=keep, dropout_p=self.dropout if self.training else 0.0,
+                scale=1.0 / self.temperature)  # (B, nh, T, dk)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
+        return self.proj(y), att
+
+
+class EncoderBlock(nn.Module):
+    """Pre-norm residual sublayers: ``x + attn(ln(x))`` then ``x + mlp(ln(x))``
+    (the pre-LN placement of Xiong et al., ICML 2020, which trains without warm-up)."""
+
+    def __init__(self, d_model, n_heads, dim_feedforward, dropout, temperature):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d_model)
+        self.attn = MultiHeadSelfAttention(d_model, n_heads, dropout, temperature)
+        self.ln2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, dim_feedforward), nn.GELU(),
+                                 nn.Linear(dim_feedforward, d_model))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x, mask, return_attention=False):
+        a, att = self.attn(self.ln1(x), mask, return_attention)
+        x = x + self.drop(a)  # (B, T, C)
+        x = x + self.drop(self.mlp(self.ln2(x)))  # (B, T, C)
+        return x, att
+
+
+class TransformerModule(nn.Module):
+    """Token + position embeddings -> encoder blocks -> [CLS] or mean pooling -> head."""
+
+    def __init__(self, *, vocab_size, n_classes, max_len, d_model=128, n_heads=4, n_layers=2,
+                 dim_feedforward=256, dropout=0.1, positional="sinusoidal", pooling="cls",
+                 attention_temperature=None, embedding_weights=None, freeze_embeddings=False):
+        super().__init__()
+        assert positional in ("sinusoidal", "learned"), f"unknown positional {positional!r}"
+        assert pooling in ("cls", "mean"), f"unknown pooling {pooling!r}"
+        self.pooling = pooling
+        self.d_model = d_model
+        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=0)
+        if embedding_weights is not None:
+            weights = torch.as_tensor(embedding_weights, dtype=torch.float32)
+            assert weights.shape == (vocab_size, d_model), (
+                f"embedding weights of shape {tuple(weights.shape)} do not match "
+                f"({vocab_size}, {d_model})")
+            self.embedding.weight.data.copy_(weights)
+        self.embedding.weight.requires_grad_(not freeze_embeddings)
+        n_pos = max_len + 1  # room for [CLS]
+        if positional == "sinusoidal":
+            self.register_buffer("positions", sinusoidal_positions(n_pos, d_model),
+                                 persistent=False)
+            self.pos_embedding = None
+        else:
+            self.pos_embedding = nn.Embedding(n_pos, d_model)
+        self.cls = nn.Parameter(torch.zeros(1, 1, d_model)) if pooling == "cls" else None
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList([
+            EncoderBlock(d_model, n_heads, dim_feedforward, dropout, attention_temperature)
+            for _ in range(n_layers)
+        ])
+        self.ln_f = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, n_classes)
+        if embedding_weights is None:  # unit-variance N(0, 1) would swamp the positions
+            nn.init.normal_(self.embedding.weight, std=0.02)
+            self.embedding.weight.data[0] = 0.0
+
+    def forward(self, ids, lengths, return_attention=False):
+        B, T = ids.shape
+        x = self.embedding(ids)  # (B, T, C)
+        mask = _mask(lengths, T)  # (B, T)
+        if self.cls is not None:
+            x = torch.cat([self.cls.expand(B, 1, self.d_model), x], dim=1)  # (B, T+1, C)
+            mask = torch.cat([torch.ones(B, 1, dtype=torch.bool, device=ids.device), mask], 1)
+        n = x.shape[1]
+        assert n <= (self.positions.shape[0] if self.pos_embedding is None
+                     else self.pos_embedding.num_embeddings), f"sequence of {n} is too long"
+        pos = (self.positions[:n] if self.pos_embedding is None
+               else self.pos_embedding.weight[:n])  # (n, C)
+        x = self.drop(x + pos)  # (B, n, C)
+        atts = []
+        for block in self.blocks:
+            x, att = block(x, mask, return_attention)
+            atts.append(att)
+        x = self.ln_f(x)  # (B, n, C)
+        pooled = x[:, 0] if self.cls is not None else _masked_mean(x, mask)  # (B, C)
+        logits = self.head(pooled)
+        if not return_attention:
+            return logits
+        last = atts[-1].mean(1)  # (B, n, n), averaged over heads
+        if self.cls is not None:
+            weights = last[:, 0, 1:]  # what [CLS] attends to, (B, T)
+        else:
+            m = mask.to(last.dtype)
+            weights = (last * m[:, :, None]).sum(1) / m.sum(1, keepdim=True).clamp(min=1)
+        return logits, weights

