@@ -9,7 +9,7 @@ from _common import DATA_HOME, header
 
 from sknlp.datasets import load_imdb
 from sknlp.neural import TransformerClassifier
-from sknlp.neural._hf import minilm_path
+from sknlp.neural import minilm_path
 
 N = 2000
 

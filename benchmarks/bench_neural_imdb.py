@@ -17,16 +17,16 @@ from sknlp.embeddings import Word2Vec
 from sknlp.neural import LSTMClassifier, TransformerClassifier
 from sknlp.preprocessing import Tokenizer
 
-TOKENIZER = dict(num_words=30000, maxlen=400)
+TOKENIZER = dict(num_words=30000, maxlen=500, truncating="pre")  # keep the reviews' endings
 CONFIGS = {
     "lstm": lambda: LSTMClassifier(
-        tokenizer=Tokenizer(**TOKENIZER), embedding_dim=128, hidden_size=96,
-        bidirectional=True, pooling="max", dropout=0.4, max_epochs=3, batch_size=64, lr=3e-3,
-        random_state=0, verbose=1),
+        tokenizer=Tokenizer(**TOKENIZER), embedding_dim=128, hidden_size=128,
+        bidirectional=True, pooling="max", dropout=0.4, max_epochs=5, batch_size=64, lr=3e-3,
+        early_stopping=True, patience=2, random_state=0, verbose=1),
     "transformer": lambda: TransformerClassifier(
         tokenizer=Tokenizer(**TOKENIZER), d_model=128, n_heads=4, n_layers=2,
-        dim_feedforward=256, dropout=0.2, pooling="mean", max_epochs=3, batch_size=64,
-        lr=1e-3, random_state=0, verbose=1),
+        dim_feedforward=256, dropout=0.2, pooling="mean", max_epochs=6, batch_size=64,
+        lr=1e-3, early_stopping=True, patience=2, random_state=0, verbose=1),
 }
 
 
@@ -51,7 +51,8 @@ def main(name):
     t_fit = time.perf_counter() - t
     for row in clf.history_:
         print(f"  epoch {row['epoch']}: train_loss {row['train_loss']:.4f}  "
-              f"{row['dur']:.0f} s")
+              f"valid_loss {row.get('valid_loss', float('nan')):.4f}  "
+              f"valid_acc {row.get('valid_acc', float('nan')):.4f}  {row['dur']:.0f} s")
     t = time.perf_counter()
     acc = clf.score(X_test, y_test)
     t_pred = time.perf_counter() - t
