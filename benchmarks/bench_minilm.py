@@ -8,8 +8,7 @@ import torch
 from _common import DATA_HOME, header
 
 from sknlp.datasets import load_imdb
-from sknlp.neural import TransformerClassifier
-from sknlp.neural import minilm_path
+from sknlp.neural import TransformerClassifier, minilm_path
 
 N = 2000
 

@@ -11,11 +11,11 @@ __version__ = "0.1.0.dev0"
 
 from .preprocessing import BagOfWords, NGram, Tokenizer, ngrams  # noqa: E402
 
-__all__ = ["BagOfWords", "LSTMClassifier", "NGram", "Tokenizer", "TransformerClassifier",
-           "Word2Vec", "__version__", "ngrams"]
+__all__ = ["BagOfWords", "DistilledClassifier", "LSTMClassifier", "NGram", "Tokenizer",
+           "TransformerClassifier", "Word2Vec", "__version__", "ngrams"]
 
 _LAZY = {"Word2Vec": "embeddings", "LSTMClassifier": "neural",
-         "TransformerClassifier": "neural"}
+         "DistilledClassifier": "neural", "TransformerClassifier": "neural"}
 
 
 def __getattr__(name):

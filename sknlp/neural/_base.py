@@ -1,5 +1,6 @@
 """The scikit-learn face of the neural text classifiers: a thin layer over skorch."""
 
+import contextlib
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,6 +23,12 @@ from ._training import (
     WarmupDecay,
     compact,
 )
+
+
+def softmax(logits):
+    """Class probabilities from the module's logits (skorch's predict nonlinearity)."""
+    return torch.softmax(logits, dim=-1)
+
 
 OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
@@ -168,13 +175,15 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
             return "cuda" if torch.cuda.is_available() else "cpu"
         return self.device
 
-    def _build_net(self, module_kwargs, y_enc, n_train, seed):
+    def _build_net(self, module_kwargs, y_enc, n_train, seed, criterion=None):
         from skorch import NeuralNetClassifier
         from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
 
         fraction = self.validation_fraction
         if fraction is None and self.early_stopping:
             fraction = 0.1
+        if criterion is not None:  # soft targets: no stratified hold-out, no accuracy
+            fraction = None
         callbacks = [("stop_on_nan", StopOnNonFiniteLoss())]
         if self.grad_clip is not None:
             callbacks.append(("grad_clip", GradientNormClipping(self.grad_clip)))
@@ -185,7 +194,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(("lr_schedule", LRScheduler(
                 policy=torch.optim.lr_scheduler.LambdaLR, lr_lambda=schedule,
                 step_every="batch")))
-        if self.early_stopping:
+        if self.early_stopping and fraction:
             callbacks.append(("early_stopping", EarlyStopping(
                 monitor="valid_loss", patience=self.patience, load_best=True,
                 sink=lambda *a: None)))
@@ -193,7 +202,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(("progress", EpochProgressBar(self.max_epochs)))
         callbacks.extend(self.callbacks or [])
         criterion_kwargs = {}
-        if self.class_weight is not None:
+        if self.class_weight is not None and criterion is None:
             weights = compute_class_weight(
                 self.class_weight, classes=np.arange(len(self.classes_)), y=y_enc
             ) if self.class_weight == "balanced" else np.array(
@@ -203,8 +212,9 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         return NeuralNetClassifier(
             module=self._module_class,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
-            criterion=torch.nn.CrossEntropyLoss,
+            criterion=criterion if criterion is not None else torch.nn.CrossEntropyLoss,
             **criterion_kwargs,
+            predict_nonlinearity=softmax,
             optimizer=OPTIMIZERS[self.optimizer],
             **optimizer_kwargs,
             lr=self.lr,
@@ -239,8 +249,10 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         """
         validate_parameter_constraints(self._parameter_constraints, self.get_params(deep=False),
                                        caller_name=type(self).__name__)
+        if isinstance(X, (str, bytes)):
+            check_documents(X)  # raises the TypeError for a bare string
         y = column_or_1d(np.asarray(y), warn=True)
-        n_docs = len(X) if hasattr(X, "__len__") and not isinstance(X, (str, bytes)) else None
+        n_docs = len(X) if hasattr(X, "__len__") else None
         if n_docs is not None and n_docs != len(y):
             raise ValueError(f"X and y have different lengths: {n_docs} documents, "
                              f"{len(y)} labels")
@@ -257,16 +269,23 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
                                       epochs=self.max_epochs)
             return self
 
-        ids, docs = self._encode_fit(X)
-        if len(ids) != len(y):
-            raise ValueError(f"X and y have different lengths: {len(ids)} documents, "
-                             f"{len(y)} labels")
         encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(f"y holds a single class ({self.classes_[0]!r}): a classifier "
+        if len(encoder.classes_) < 2:
+            raise ValueError(f"y holds a single class ({encoder.classes_[0]!r}): a classifier "
                              "needs at least 2")
-        y_enc = encoder.transform(y).astype(np.int64)
+        return self._train(X, encoder.classes_, encoder.transform(y).astype(np.int64))
+
+    def _train(self, X, classes, targets, criterion=None):
+        """Fit the tokenizer and train a new network.
+
+        ``targets`` are class indices into ``classes``, or, with a custom ``criterion``
+        (distillation), any per-document float rows that the criterion understands.
+        """
+        ids, docs = self._encode_fit(X)
+        if len(ids) != len(targets):
+            raise ValueError(f"X and y have different lengths: {len(ids)} documents, "
+                             f"{len(targets)} labels")
+        self.classes_ = np.asarray(classes)
         self._seed_ = int(check_random_state(self.random_state).randint(2**31 - 1))
         ids, lengths = compact(ids)
         self.vocab_size_ = int(max(ids.max() + 1, self._tokenizer_vocab_size(), 2))
@@ -275,24 +294,17 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         kwargs = self._module_kwargs(self.vocab_size_, len(self.classes_), self.max_len_,
                                      weights)
         with self._seeded(self._seed_):
-            self.net_ = self._build_net(kwargs, y_enc, len(y_enc), self._seed_)
-            self.net_.fit({"ids": ids, "lengths": lengths}, y_enc)
+            self.net_ = self._build_net(kwargs, targets, len(targets), self._seed_, criterion)
+            self.net_.fit({"ids": ids, "lengths": lengths}, targets)
         return self
 
     @staticmethod
+    @contextlib.contextmanager
     def _seeded(seed):
-        class _Ctx:
-            def __enter__(self_inner):
-                self_inner.fork = torch.random.fork_rng(devices=[])
-                self_inner.fork.__enter__()
-                torch.manual_seed(seed)
-                if torch.cuda.is_available():
-                    torch.cuda.manual_seed_all(seed)
-
-            def __exit__(self_inner, *exc):
-                return self_inner.fork.__exit__(*exc)
-
-        return _Ctx()
+        """Seed torch (CPU and CUDA) for the block, restoring the caller's RNG state after."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            yield
 
     # -- prediction -----------------------------------------------------------------------
 

@@ -210,13 +210,17 @@ class TransformerModule(nn.Module):
         ])
         self.ln_f = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, n_classes)
-        if embedding_weights is None:  # unit-variance N(0, 1) would swamp the positions
-            nn.init.normal_(self.embedding.weight, std=0.02)
+        if embedding_weights is None:  # scaled by sqrt(d_model) in forward: unit variance
+            nn.init.normal_(self.embedding.weight, std=d_model**-0.5)
             self.embedding.weight.data[0] = 0.0
+        # Token embeddings are scaled by sqrt(d_model) (Vaswani et al., section 3.4) so that
+        # they are not drowned by the unit-amplitude position encodings; Word2Vec vectors
+        # are used at their own scale.
+        self.embedding_scale = math.sqrt(d_model) if embedding_weights is None else 1.0
 
     def forward(self, ids, lengths, return_attention=False):
         B, T = ids.shape
-        x = self.embedding(ids)  # (B, T, C)
+        x = self.embedding(ids) * self.embedding_scale  # (B, T, C)
         mask = _mask(lengths, T)  # (B, T)
         if self.cls is not None:
             x = torch.cat([self.cls.expand(B, 1, self.d_model), x], dim=1)  # (B, T+1, C)
