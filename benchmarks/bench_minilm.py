@@ -10,7 +10,7 @@ from _common import DATA_HOME, header
 from sknlp.datasets import load_imdb
 from sknlp.neural import TransformerClassifier, minilm_path
 
-N = 2000
+N = 1000  # a 2,000-review slice: 1,000 balanced training and 1,000 balanced test reviews
 
 
 def balanced(bunch, n, seed):
@@ -22,13 +22,14 @@ def balanced(bunch, n, seed):
 
 
 def main():
-    header("MiniLM fine-tuning", f"IMDB: {N:,} balanced train reviews, {N:,} test reviews")
+    header("MiniLM fine-tuning", f"IMDB slice: {N:,} balanced train reviews, {N:,} test reviews"
+           ", 128 word pieces per review")
     device = "cuda" if torch.cuda.is_available() else "cpu"
     print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads")
     X_tr, y_tr = balanced(load_imdb(subset="train", data_home=DATA_HOME), N, 0)
     X_te, y_te = balanced(load_imdb(subset="test", data_home=DATA_HOME), N, 1)
-    clf = TransformerClassifier(pretrained=minilm_path(), max_length=256, max_epochs=2,
-                                batch_size=16, lr=5e-5, weight_decay=0.01, random_state=0,
+    clf = TransformerClassifier(pretrained=minilm_path(), max_length=128, max_epochs=1,
+                                batch_size=16, lr=1e-4, weight_decay=0.01, random_state=0,
                                 device=device, verbose=1)
     t = time.perf_counter()
     clf.fit(X_tr, y_tr)
