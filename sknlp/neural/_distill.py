@@ -142,7 +142,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     mask_prob : float, default=0.1
         Token masking probability of ``"mask"``.
     random_state : int, RandomState instance or None, default=None
-        Seeds the augmentation.
+        Seeds the augmentation and, when the student's own ``random_state`` is None, the
+        student's training, so that a seeded DistilledClassifier is reproducible.
 
     Attributes
     ----------
@@ -220,8 +221,11 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             self.teacher_ = clone(self.teacher).fit(labelled_docs, y_lab)
         self.classes_ = np.asarray(self.teacher_.classes_)
         transfer = list(docs)
+        rng = check_random_state(self.random_state)
+        student = clone(self.student)
+        if self.random_state is not None and student.random_state is None:
+            student.set_params(random_state=int(rng.randint(2**31 - 1)))
         if self.augment is not None:
-            rng = check_random_state(self.random_state)
             transfer += augment(docs, kind=self.augment, n_copies=self.n_augment,
                                 mask_prob=self.mask_prob, rng=rng)
         logits = teacher_logits(self.teacher_, transfer)
@@ -234,8 +238,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             hard[i] = index[y[i]]
         targets = np.column_stack([hard, logits]).astype(np.float32)
         criterion = DistillationLoss(self.temperature, self.alpha, self.loss)
-        self.student_ = clone(self.student)._train(transfer, self.classes_, targets,
-                                                   criterion=criterion)
+        self.student_ = student._train(transfer, self.classes_, targets, criterion=criterion)
         self.n_transfer_ = len(transfer)
         self.compression_ratio_ = count_parameters(self.teacher_) / max(
             self.student_.n_parameters_, 1)
