@@ -11,10 +11,10 @@ from sknlp.datasets import load_chinese_reviews
 from sknlp.neural import LSTMClassifier, TransformerClassifier
 from sknlp.preprocessing import Tokenizer
 
-TOK = dict(analyzer="char", num_words=5000, maxlen=200)
+TOK = dict(analyzer="char", num_words=5000, maxlen=150)
 CONFIGS = {
     "lstm": lambda: LSTMClassifier(tokenizer=Tokenizer(**TOK), embedding_dim=128,
-                                   hidden_size=128, pooling="max", dropout=0.4, max_epochs=6,
+                                   hidden_size=128, pooling="max", dropout=0.4, max_epochs=4,
                                    batch_size=64, lr=3e-3, random_state=0, verbose=1),
     "transformer": lambda: TransformerClassifier(tokenizer=Tokenizer(**TOK), d_model=128,
                                                  n_heads=4, n_layers=2, dim_feedforward=256,
