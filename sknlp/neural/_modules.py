@@ -29,6 +29,18 @@ def _masked_max(H, mask):
     return torch.where(torch.isfinite(out), out, torch.zeros_like(out))  # empty rows -> 0
 
 
+def token_embedding(vocab_size, dim, weights=None, freeze=False):
+    """Embedding table with id 0 as padding, optionally initialised from given vectors."""
+    embedding = nn.Embedding(vocab_size, dim, padding_idx=0)
+    if weights is not None:
+        weights = torch.as_tensor(weights, dtype=torch.float32)
+        assert weights.shape == (vocab_size, dim), (
+            f"embedding weights of shape {tuple(weights.shape)} do not match ({vocab_size}, {dim})")
+        embedding.weight.data.copy_(weights)
+    embedding.weight.requires_grad_(not freeze)
+    return embedding
+
+
 # ---------------------------------------------------------------------------------------
 # LSTM
 
@@ -66,14 +78,8 @@ class LSTMModule(nn.Module):
         assert pooling in ("last", "max", "mean", "attention"), f"unknown pooling {pooling!r}"
         self.pooling = pooling
         self.bidirectional = bidirectional
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-        if embedding_weights is not None:
-            weights = torch.as_tensor(embedding_weights, dtype=torch.float32)
-            assert weights.shape == (vocab_size, embedding_dim), (
-                f"embedding weights of shape {tuple(weights.shape)} do not match "
-                f"({vocab_size}, {embedding_dim})")
-            self.embedding.weight.data.copy_(weights)
-        self.embedding.weight.requires_grad_(not freeze_embeddings)
+        self.embedding = token_embedding(vocab_size, embedding_dim, embedding_weights,
+                                         freeze_embeddings)
         self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers=num_layers,
                             batch_first=True, bidirectional=bidirectional,
                             dropout=dropout if num_layers > 1 else 0.0)
@@ -187,14 +193,8 @@ class TransformerModule(nn.Module):
         assert pooling in ("cls", "mean"), f"unknown pooling {pooling!r}"
         self.pooling = pooling
         self.d_model = d_model
-        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=0)
-        if embedding_weights is not None:
-            weights = torch.as_tensor(embedding_weights, dtype=torch.float32)
-            assert weights.shape == (vocab_size, d_model), (
-                f"embedding weights of shape {tuple(weights.shape)} do not match "
-                f"({vocab_size}, {d_model})")
-            self.embedding.weight.data.copy_(weights)
-        self.embedding.weight.requires_grad_(not freeze_embeddings)
+        self.embedding = token_embedding(vocab_size, d_model, embedding_weights,
+                                         freeze_embeddings)
         n_pos = max_len + 1  # room for [CLS]
         if positional == "sinusoidal":
             self.register_buffer("positions", sinusoidal_positions(n_pos, d_model),
