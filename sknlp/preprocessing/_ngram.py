@@ -9,7 +9,7 @@ from sklearn.feature_extraction import FeatureHasher
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._validation import check_documents, check_token_sequences
+from ..utils._validation import check_token_sequences
 from ._bow import _BAG_DOC, _BaseBag, _gram_keys
 from ._text import document_frequency, pad_ragged
 
@@ -200,17 +200,15 @@ class NGram(_BaseBag):
         if self.output == "sequences":
             self._fit_sequences(X)
             return None
-        if not self.hashing:
-            return super()._fit_matrix(X, y)
-        docs = check_documents(X)
-        if y is not None and len(y) != len(docs):
-            raise ValueError(
-                f"X and y have different lengths: {len(docs)} documents, {len(y)} labels"
-            )
-        counts = self._hashed_counts(self._factorize(docs))
-        self._fit_weights(counts, y)
-        self.n_documents_ = len(docs)
-        return counts
+        return super()._fit_matrix(X, y)
+
+    # Hashing replaces only the counting step of the shared fit/transform path.
+    def _count_fit(self, corpus):
+        return self._hashed_counts(corpus) if self.hashing else super()._count_fit(corpus)
+
+    def _count_transform(self, corpus):
+        return (self._hashed_counts(corpus) if self.hashing
+                else super()._count_transform(corpus))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None):
@@ -247,10 +245,7 @@ class NGram(_BaseBag):
         check_is_fitted(self, "n_documents_")
         if self.output == "sequences":
             return self._transform_sequences(X)
-        if not self.hashing:
-            return super().transform(X)
-        corpus = self._factorize(check_documents(X, allow_empty_corpus=True))
-        return self._weigh(self._hashed_counts(corpus))
+        return super().transform(X)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the sparse output columns (the n-grams, or ``hash_<i>``)."""
