@@ -3,6 +3,7 @@ parameters, distilled with the 50,000 unlabelled reviews as transfer set, agains
 student trained alone on the labelled data (targets: >= +1.0 point over the student alone,
 within 1.0 point of the teacher)."""
 
+import sys
 import time
 
 import numpy as np
@@ -16,11 +17,13 @@ from sknlp.neural import DistilledClassifier, LSTMClassifier
 from sknlp.neural._distill import count_parameters
 from sknlp.preprocessing import NGram, Tokenizer
 
+EPOCHS = int(sys.argv[1]) if len(sys.argv) > 1 else 4
+
 
 def student():
     return LSTMClassifier(tokenizer=Tokenizer(num_words=15000, maxlen=256, truncating="pre"),
                           embedding_dim=48, hidden_size=64, bidirectional=True, pooling="max",
-                          dropout=0.3, max_epochs=4, batch_size=64, lr=3e-3, random_state=0,
+                          dropout=0.3, max_epochs=EPOCHS, batch_size=64, lr=3e-3, random_state=0,
                           verbose=1)
 
 
@@ -32,7 +35,7 @@ def timed(fn):
 
 def main():
     header("Distillation on IMDB", "IMDB train 25,000 (+ unsup 50,000 as transfer set) / "
-           "test 25,000")
+           f"test 25,000; students trained {EPOCHS} epochs")
     X_tr, y_tr = load_imdb(subset="train", data_home=DATA_HOME, return_X_y=True)
     X_un = load_imdb(subset="unsup", data_home=DATA_HOME).data
     X_te, y_te = load_imdb(subset="test", data_home=DATA_HOME, return_X_y=True)

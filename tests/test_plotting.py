@@ -1,0 +1,96 @@
+import io
+
+import numpy as np
+import pytest
+
+mpl = pytest.importorskip("matplotlib")
+mpl.use("Agg")
+import matplotlib.image  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+from sknlp.embeddings import Word2Vec  # noqa: E402
+from sknlp.neural import LSTMClassifier  # noqa: E402
+from sknlp.plotting import (  # noqa: E402
+    plot_attention,
+    plot_confusion_matrix,
+    plot_embeddings,
+    plot_history,
+    plot_temperature,
+)
+from sknlp.preprocessing import Tokenizer  # noqa: E402
+
+
+def render(ax, tmp_path, name):
+    """Save the figure to PNG, read it back, and check that something was drawn."""
+    path = tmp_path / f"{name}.png"
+    ax.figure.savefig(path, dpi=60)
+    plt.close(ax.figure)
+    img = matplotlib.image.imread(io.BytesIO(path.read_bytes()))[..., :3]
+    non_white = (img < 0.95).any(axis=-1).mean()
+    colours = len(np.unique((img * 255).astype(np.uint8).reshape(-1, 3), axis=0))
+    assert non_white > 0.01, f"{name}: the image is blank"
+    assert colours > 8, f"{name}: only {colours} colours, nothing but axes was drawn"
+    return img
+
+
+@pytest.fixture(scope="module")
+def attention_lstm(imdb_small):
+    X, y = imdb_small[0][:200], imdb_small[1][:200]
+    clf = LSTMClassifier(embedding_dim=16, hidden_size=16, max_epochs=3, batch_size=32,
+                         pooling="attention", early_stopping=True, random_state=0,
+                         tokenizer=Tokenizer(num_words=2000, maxlen=100)).fit(X, y)
+    return clf, X, y
+
+
+def test_history_shows_losses_and_validation_accuracy(attention_lstm, tmp_path):
+    clf, _, _ = attention_lstm
+    ax = plot_history(clf)
+    [train] = [line for line in ax.get_lines() if line.get_label() == "train loss"]
+    np.testing.assert_allclose(train.get_ydata(), clf.history_[:, "train_loss"])
+    assert len(ax.right_ax.get_lines()[0].get_xdata()) == len(clf.history_)
+    render(ax, tmp_path, "history")
+    with pytest.raises(ValueError, match="training history"):
+        plot_history(object())
+
+
+def test_attention_heatmap_labels_every_token(attention_lstm, tmp_path):
+    clf, X, _ = attention_lstm
+    ax = plot_attention(clf, X[0], max_tokens=40)
+    tokens, _ = clf.attention_weights([X[0]])[0]
+    shown = [t.get_text() for t in ax.texts]
+    assert len(shown) == min(40, len(tokens)) and shown[0] == tokens[0][:12]
+    render(ax, tmp_path, "attention")
+    with pytest.raises(TypeError, match="one document"):
+        plot_attention(clf, X[:2])
+
+
+def test_confusion_matrix_counts_the_test_documents(attention_lstm, imdb_small, tmp_path):
+    clf = attention_lstm[0]
+    X_te, y_te = imdb_small[2][:100], imdb_small[3][:100]
+    ax = plot_confusion_matrix(clf, X_te, y_te)
+    counts = [int(t.get_text()) for t in ax.texts]
+    assert sum(counts) == 100
+    render(ax, tmp_path, "confusion")
+
+
+def test_embedding_map_draws_the_analogy(tmp_path):
+    docs = ["the king rules the land", "the queen rules the land", "a man walks home",
+            "a woman walks home", "the king is a man", "the queen is a woman"] * 80
+    w2v = Word2Vec(vector_size=16, min_count=1, epochs=20, random_state=0).fit(docs)
+    ax = plot_embeddings(w2v, analogy=("man", "king", "woman"))
+    answer = w2v.wv_.most_similar(positive=["king", "woman"], negative=["man"], topn=1)[0][0]
+    assert ax.analogy_answer == answer and answer in ax.get_title()
+    assert sum(1 for t in ax.texts if t.arrow_patch is not None) >= 2  # the two arrows
+    render(ax, tmp_path, "embeddings")
+    with pytest.raises(KeyError, match="not in the vocabulary"):
+        plot_embeddings(w2v, analogy=("man", "king", "empress"))
+
+
+def test_temperature_picture_sharpens_and_flattens(tmp_path):
+    ax = plot_temperature([3.0, 1.0, 0.0], temperatures=[0.5, 1.0, 10.0])
+    heights = np.array([p.get_height() for p in ax.patches]).reshape(3, 3)  # (T, score)
+    np.testing.assert_allclose(heights.sum(axis=1), 1.0)
+    assert heights[0, 0] > heights[1, 0] > heights[2, 0] > 1 / 3  # low T: sharper
+    render(ax, tmp_path, "temperature")
+    with pytest.raises(ValueError, match="positive"):
+        plot_temperature([1, 2], temperatures=[0])
