@@ -408,6 +408,7 @@ def build_parser():
                                                             "on stdin)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_predict)
+    parser.predict_parser = p
 
     p = sub.add_parser("benchmark", help="compare several models on one dataset")
     _add_data_args(p)
@@ -433,7 +434,13 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["train", *argv]  # the main job: `sknlp` alone trains and evaluates
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "predict":  # texts may come after the options: `predict M --json t`
+        args = parser.predict_parser.parse_intermixed_args(argv[1:])
+        args.command = "predict"
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args, sys.stdout)
     except (OSError, ImportError, ValueError, KeyError) as exc:

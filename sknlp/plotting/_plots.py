@@ -108,10 +108,11 @@ def plot_attention(estimator, text, *, max_tokens=120, tokens_per_row=12, ax=Non
     # is small, and a scale from 0 would paint them all alike.
     image = ax.imshow(np.ma.masked_invalid(grid), cmap="Reds", aspect="auto",
                       vmin=float(weights.min()), vmax=float(weights.max()))
+    dark = weights.min() + 0.6 * (weights.max() - weights.min())
     for i, token in enumerate(tokens):
         r, c = divmod(i, tokens_per_row)
         ax.text(c, r, token if len(token) <= 12 else token[:11] + "…", ha="center",
-                va="center", fontsize=8)
+                va="center", fontsize=8, color="white" if weights[i] > dark else "black")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.figure.colorbar(image, ax=ax, label="attention weight", fraction=0.03)
@@ -297,8 +298,8 @@ def plot_benchmark(results, *, title=None, ax=None):
     low = max(0.0, float(acc.min()) - 0.1)
     ax.set_xlim(low, 1.0)
     for i, r in enumerate(results):
-        ax.text(low + 0.005, i, f"{r['accuracy']:.4f} | fit {r['fit_s']:.1f} s | "
-                f"{r['predict_docs_s']:,.0f} docs/s", va="center", fontsize=8, color="white")
+        ax.text(r["accuracy"] + 0.004, i, f"{r['accuracy']:.4f} | fit {r['fit_s']:.1f} s | "
+                f"{r['predict_docs_s']:,.0f} docs/s", va="center", fontsize=8)
     ax.set_xlabel("test accuracy")
     ax.set_title(title or "Benchmark")
     return ax
