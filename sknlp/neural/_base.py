@@ -18,6 +18,7 @@ from ..utils._validation import check_documents, check_token_sequences, looks_li
 from ._training import (
     BatchIterator,
     EpochProgressBar,
+    InterruptGuard,
     LengthSortedSplit,
     StopOnNonFiniteLoss,
     WarmupDecay,
@@ -184,7 +185,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
             fraction = 0.1
         if criterion is not None:  # soft targets: no stratified hold-out, no accuracy
             fraction = None
-        callbacks = [("stop_on_nan", StopOnNonFiniteLoss())]
+        callbacks = [("stop_on_nan", StopOnNonFiniteLoss()), ("interrupt", InterruptGuard())]
         if self.grad_clip is not None:
             callbacks.append(("grad_clip", GradientNormClipping(self.grad_clip)))
         if self.lr_schedule is not None:

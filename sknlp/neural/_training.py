@@ -128,6 +128,44 @@ class StopOnNonFiniteLoss(Callback):
             )
 
 
+class InterruptGuard(Callback):
+    """Keep a usable model when training is interrupted (Ctrl-C in a notebook).
+
+    skorch ends ``fit`` quietly on ``KeyboardInterrupt``. This callback drops the history row
+    of the unfinished epoch and puts back the weights of the last finished one; with early
+    stopping, skorch's ``EarlyStopping(load_best=True)``, called after it, then restores the
+    best epoch.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.weights_ = None
+        self.finished_ = len(net.history)
+
+    def on_epoch_end(self, net, **kwargs):
+        self.weights_ = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+        self.finished_ = len(net.history)
+
+    def on_train_end(self, net, **kwargs):
+        if len(net.history) <= self.finished_:
+            return  # not interrupted
+        import warnings
+
+        interrupted = len(net.history)
+        del net.history[self.finished_ :]
+        if self.weights_ is not None:
+            # Runs before EarlyStopping's on_train_end, which then swaps in the best epoch
+            # when that is not the last finished one.
+            net.module_.load_state_dict(self.weights_)
+            early = any(name == "early_stopping" for name, _ in net.callbacks_)
+            kept = ("the weights of its best finished epoch" if early
+                    else f"the weights of epoch {self.finished_}")
+        else:
+            kept = "the partly trained weights of epoch 1"
+        warnings.warn(f"training interrupted during epoch {interrupted}; the model keeps "
+                      f"{kept}", UserWarning, stacklevel=2)
+        self.weights_ = None
+
+
 class EpochProgressBar(Callback):
     """A tqdm bar over epochs showing the losses and validation accuracy."""
 

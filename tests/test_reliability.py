@@ -1,0 +1,100 @@
+"""Interrupted training, determinism across n_jobs, and concurrent prediction."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from skorch.callbacks import Callback
+
+from sknlp.neural import LSTMClassifier, TransformerClassifier
+from sknlp.preprocessing import Tokenizer
+
+SMALL = dict(embedding_dim=16, hidden_size=16, batch_size=32, random_state=0,
+             tokenizer=Tokenizer(num_words=2000, maxlen=100))
+
+
+class CtrlC(Callback):
+    """Presses Ctrl-C (raises KeyboardInterrupt) in the middle of epoch ``at``, and keeps a
+    copy of the weights at the end of every finished epoch."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def initialize(self):
+        self.weights, self.batches = {}, 0
+        return self
+
+    def on_batch_end(self, net, training=None, **kwargs):
+        if training and len(net.history) == self.at:
+            self.batches += 1
+            if self.batches == 3:
+                raise KeyboardInterrupt
+
+    def on_epoch_end(self, net, **kwargs):
+        self.weights[len(net.history)] = {k: v.clone() for k, v in
+                                          net.module_.state_dict().items()}
+
+
+def _same_weights(a, b):
+    return all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_ctrl_c_keeps_the_last_finished_epoch(imdb_small):
+    X, y = imdb_small[0][:300], imdb_small[1][:300]
+    spy = CtrlC(at=3)
+    with pytest.warns(UserWarning, match="interrupted during epoch 3.*weights of epoch 2"):
+        clf = LSTMClassifier(**SMALL, max_epochs=5, callbacks=[spy]).fit(X, y)
+    assert len(clf.history_) == 2  # the unfinished epoch leaves no row behind
+    assert _same_weights(clf.net_.module_.state_dict(), spy.weights[2])
+    proba = clf.predict_proba(X[:20])
+    assert np.isfinite(proba).all() and np.allclose(proba.sum(1), 1)
+
+
+def test_ctrl_c_with_early_stopping_keeps_the_best_epoch(imdb_small):
+    X, y = imdb_small[0][:300], imdb_small[1][:300]
+    spy = CtrlC(at=4)
+    with pytest.warns(UserWarning, match="interrupted during epoch 4"):
+        clf = LSTMClassifier(**SMALL, max_epochs=6, early_stopping=True, patience=5,
+                             callbacks=[spy]).fit(X, y)
+    losses = clf.history_[:, "valid_loss"]
+    best = int(np.argmin(losses)) + 1
+    assert len(losses) == 3
+    assert _same_weights(clf.net_.module_.state_dict(), spy.weights[best])
+
+
+@pytest.mark.parametrize("cls", [LSTMClassifier, TransformerClassifier], ids=["lstm", "trf"])
+def test_same_seed_same_scores_whatever_n_jobs(cls, imdb_small):
+    X, y = imdb_small[0][:240], imdb_small[1][:240]
+    params = ({"embedding_dim": 16, "hidden_size": 16} if cls is LSTMClassifier else
+              {"d_model": 16, "n_heads": 2, "n_layers": 1, "dim_feedforward": 32})
+    pipe = make_pipeline(Tokenizer(num_words=2000, maxlen=80),
+                         cls(**params, max_epochs=2, batch_size=32, random_state=0))
+    serial = cross_val_score(pipe, X, y, cv=3, n_jobs=1)
+    parallel = cross_val_score(pipe, X, y, cv=3, n_jobs=2)
+    np.testing.assert_array_equal(serial, parallel)
+
+
+def test_concurrent_predictions_match_sequential_ones(imdb_small):
+    X, y, X_te = imdb_small[0][:300], imdb_small[1][:300], imdb_small[2][:160]
+    clf = LSTMClassifier(**SMALL, max_epochs=1).fit(X, y)
+    expected = [clf.predict_proba(X_te[i::8]) for i in range(8)]
+    results, errors = [None] * 8, []
+
+    def work(i):
+        try:
+            for _ in range(3):
+                results[i] = clf.predict_proba(X_te[i::8])
+        except Exception as exc:  # noqa: BLE001 - collected and reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for got, want in zip(results, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
