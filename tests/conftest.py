@@ -55,3 +55,15 @@ def zh_reviews():
     from sknlp.datasets import load_chinese_reviews
 
     return load_chinese_reviews()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report how many hostile-input cases ran (tests/test_hostile.py)."""
+    import sys
+
+    module = sys.modules.get("test_hostile")
+    if module is not None and sum(module.CASES_RUN.values()):
+        runs = module.CASES_RUN
+        terminalreporter.write_line(
+            f"hostile input: {sum(runs.values())} cases, {runs['accepted']} handled, "
+            f"{runs['rejected']} rejected with a clear ValueError/TypeError")
