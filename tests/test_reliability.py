@@ -5,6 +5,7 @@ import threading
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
@@ -98,3 +99,90 @@ def test_concurrent_predictions_match_sequential_ones(imdb_small):
     assert not errors
     for got, want in zip(results, expected):
         np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+class EpochCounter(Callback):
+    def initialize(self):
+        self.epochs = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs += 1
+
+
+KILLED_TRAINING = """
+import json, sys, time
+from skorch.callbacks import Callback
+from sknlp.neural import LSTMClassifier
+from sknlp.preprocessing import Tokenizer
+
+class Report(Callback):
+    # Slows each batch down so that the kill lands inside an epoch, and says when an
+    # epoch has ended (after the checkpoint callback, which runs first, has saved it).
+    def on_batch_end(self, net, **kwargs):
+        time.sleep(0.05)
+    def on_epoch_end(self, net, **kwargs):
+        print("EPOCH", len(net.history), flush=True)
+
+X, y = json.load(open(sys.argv[1]))
+LSTMClassifier(embedding_dim=16, hidden_size=16, batch_size=32, random_state=0,
+               tokenizer=Tokenizer(num_words=2000, maxlen=100), max_epochs=8,
+               early_stopping=True, patience=8, checkpoint_dir=sys.argv[2],
+               callbacks=[Report()]).fit(X, y)
+print("DONE", flush=True)
+"""
+
+
+def test_killed_training_resumes_losing_at_most_one_epoch(imdb_small, tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    X, y = imdb_small[0][:320], imdb_small[1][:320]
+    data, ckpt = tmp_path / "data.json", tmp_path / "ckpt"
+    data.write_text(json.dumps([X, y.tolist()]))
+    script = tmp_path / "train.py"
+    script.write_text(KILLED_TRAINING)
+    proc = subprocess.Popen([sys.executable, str(script), str(data), str(ckpt)],
+                            stdout=subprocess.PIPE, text=True)
+    finished = 0
+    for line in proc.stdout:
+        if line.startswith("EPOCH"):
+            finished = int(line.split()[1])
+            if finished == 3:
+                proc.send_signal(signal.SIGKILL)  # no clean-up: as if the machine died
+                break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL and finished == 3
+
+    counter = EpochCounter()
+    clf = LSTMClassifier(embedding_dim=16, hidden_size=16, batch_size=32, random_state=0,
+                         tokenizer=Tokenizer(num_words=2000, maxlen=100), max_epochs=8,
+                         early_stopping=True, patience=8, checkpoint_dir=ckpt,
+                         callbacks=[counter]).fit(X, y)
+    assert counter.epochs <= 8 - finished  # at most the interrupted epoch is redone
+    assert len(clf.history_) == 8
+    proba = clf.predict_proba(imdb_small[2][:50])
+    assert np.allclose(proba.sum(1), 1)
+
+    # A finished checkpoint is loaded as is: no training, the same model.
+    again = EpochCounter()
+    same = clone(clf.set_params(callbacks=None)).set_params(callbacks=[again]).fit(X, y)
+    assert again.epochs == 0
+    np.testing.assert_allclose(same.predict_proba(imdb_small[2][:50]), proba, rtol=1e-6)
+
+    # Other data: the checkpoint is not used, and the user is told.
+    with pytest.warns(UserWarning, match="other data or parameters"):
+        other = clone(clf).set_params(max_epochs=1).fit(X[:200], y[:200])
+    assert len(other.history_) == 1
+
+
+def test_prediction_in_chunks_equals_prediction_at_once(imdb_small, monkeypatch):
+    import sknlp.neural._base as base
+
+    X, y, X_te = imdb_small[0][:200], imdb_small[1][:200], imdb_small[2][:50]
+    clf = LSTMClassifier(**SMALL, max_epochs=1).fit(X, y)
+    whole = clf.predict_proba(X_te)
+    monkeypatch.setattr(base, "PREDICT_CHUNK", 7)  # 50 documents -> 8 chunks
+    np.testing.assert_allclose(clf.predict_proba(X_te), whole, rtol=1e-6)

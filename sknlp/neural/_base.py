@@ -1,6 +1,7 @@
 """The scikit-learn face of the neural text classifiers: a thin layer over skorch."""
 
 import contextlib
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,12 +18,15 @@ from ..preprocessing._tokenizer import _text_tags
 from ..utils._validation import check_documents, check_token_sequences, looks_like_token_ids
 from ._training import (
     BatchIterator,
+    EpochCheckpoint,
     EpochProgressBar,
+    FinishCheckpoint,
     InterruptGuard,
     LengthSortedSplit,
     StopOnNonFiniteLoss,
     WarmupDecay,
     compact,
+    load_checkpoint,
 )
 
 
@@ -30,6 +34,8 @@ def softmax(logits):
     """Class probabilities from the module's logits (skorch's predict nonlinearity)."""
     return torch.softmax(logits, dim=-1)
 
+
+PREDICT_CHUNK = 16384  # documents encoded at once by predict_proba
 
 OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
@@ -78,6 +84,13 @@ _TRAINING_DOC = """
     warm_start : bool, default=False
         Continue training the fitted network on the next ``fit`` instead of starting over
         (the tokenizer and classes are kept).
+    checkpoint_dir : str, path or None, default=None
+        Save the training state (weights, optimizer, schedule position, history, best
+        weights) to this folder after every epoch. A later ``fit`` with the same data and
+        parameters resumes from the last saved epoch, so a training that was killed loses
+        at most the epoch it was in; a finished one is loaded without training. A
+        checkpoint made from other data or parameters is ignored (with a warning) and
+        overwritten. Delete the folder to start over.
 """
 
 
@@ -104,6 +117,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         "verbose": ["verbose"],
         "callbacks": [list, None],
         "warm_start": ["boolean"],
+        "checkpoint_dir": [str, os.PathLike, None],
     }
 
     _module_class = None
@@ -176,7 +190,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
             return "cuda" if torch.cuda.is_available() else "cpu"
         return self.device
 
-    def _build_net(self, module_kwargs, y_enc, n_train, seed, criterion=None):
+    def _build_net(self, module_kwargs, y_enc, n_train, seed, criterion=None, checkpoint=None):
         from skorch import NeuralNetClassifier
         from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
 
@@ -186,6 +200,8 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         if criterion is not None:  # soft targets: no stratified hold-out, no accuracy
             fraction = None
         callbacks = [("stop_on_nan", StopOnNonFiniteLoss()), ("interrupt", InterruptGuard())]
+        if checkpoint is not None:
+            callbacks.append(("checkpoint", checkpoint))
         if self.grad_clip is not None:
             callbacks.append(("grad_clip", GradientNormClipping(self.grad_clip)))
         if self.lr_schedule is not None:
@@ -202,6 +218,9 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         if self.verbose:
             callbacks.append(("progress", EpochProgressBar(self.max_epochs)))
         callbacks.extend(self.callbacks or [])
+        if checkpoint is not None:
+            callbacks.append(("finish_checkpoint", FinishCheckpoint(
+                checkpoint, self.max_epochs, self.patience)))
         criterion_kwargs = {}
         if self.class_weight is not None and criterion is None:
             weights = compute_class_weight(
@@ -294,10 +313,62 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         weights = self._embedding_weights(docs, self._seed_)
         kwargs = self._module_kwargs(self.vocab_size_, len(self.classes_), self.max_len_,
                                      weights)
+        checkpoint = state = None
+        if self.checkpoint_dir is not None:
+            fingerprint = self._fingerprint(ids, targets, kwargs)
+            checkpoint = EpochCheckpoint(os.fspath(self.checkpoint_dir), fingerprint)
+            state = load_checkpoint(os.fspath(self.checkpoint_dir), fingerprint)
         with self._seeded(self._seed_):
-            self.net_ = self._build_net(kwargs, targets, len(targets), self._seed_, criterion)
-            self.net_.fit({"ids": ids, "lengths": lengths}, targets)
+            self.net_ = self._build_net(kwargs, targets, len(targets), self._seed_, criterion,
+                                        checkpoint)
+            if state is None:
+                self.net_.fit({"ids": ids, "lengths": lengths}, targets)
+            else:
+                self._resume(state, {"ids": ids, "lengths": lengths}, targets)
         return self
+
+    def _fingerprint(self, ids, targets, module_kwargs):
+        """Identifies a training run: the data, the labels and every parameter that shapes
+        the result (not verbosity, callbacks, device or the checkpoint folder)."""
+        import hashlib
+
+        skip = {"verbose", "callbacks", "device", "checkpoint_dir", "warm_start"}
+        params = {k: v for k, v in self.get_params(deep=False).items() if k not in skip}
+        h = hashlib.sha256()
+        h.update(type(self).__name__.encode())
+        h.update(repr(sorted(params.items(), key=lambda kv: kv[0])).encode())
+        h.update(repr({k: v for k, v in module_kwargs.items() if k != "embedding_weights"})
+                 .encode())
+        h.update(np.ascontiguousarray(ids).tobytes())
+        h.update(np.ascontiguousarray(targets).tobytes())
+        h.update(repr(self.classes_.tolist()).encode())
+        return h.hexdigest()
+
+    def _resume(self, state, X, targets):
+        """Continue a checkpointed training from its last saved epoch."""
+        from skorch.history import History
+
+        net = self.net_
+        net.initialize()
+        net.module_.load_state_dict(state["module"])
+        net.optimizer_.load_state_dict(state["optimizer"])
+        net.history = History(state["history"])
+        checkpoint = dict(net.callbacks_)["checkpoint"]
+        if state["best_module"] is not None:
+            checkpoint.best_ = (state["best_epoch"], state["best_loss"], state["best_module"])
+        done = len(net.history)
+        if state["complete"] or done >= self.max_epochs:
+            return
+        schedule = getattr(dict(net.callbacks_).get("lr_schedule"), "lr_lambda", None)
+        if schedule is not None:
+            # skorch restarts the scheduler's count at len(history) - 1 (see
+            # LRScheduler._get_scheduler); shift it to the optimizer steps really taken.
+            schedule.offset = state["steps"] - done
+        net.partial_fit(X, targets, epochs=self.max_epochs - done)
+        if self.early_stopping and checkpoint.best_ is not None:
+            resumed = [row["valid_loss"] for row in net.history[done:] if "valid_loss" in row]
+            if not resumed or checkpoint.best_[1] < min(resumed):
+                net.module_.load_state_dict(checkpoint.best_[2])  # best epoch was before
 
     @staticmethod
     @contextlib.contextmanager
@@ -323,6 +394,17 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
             Rows sum to 1; columns follow ``classes_``.
         """
         check_is_fitted(self)
+        if self.input_ == "text" and not looks_like_token_ids(X):
+            docs = check_documents(X, allow_empty_corpus=True)
+            if len(docs) > PREDICT_CHUNK:
+                # Token ids of a million documents would not fit in memory at once: encode
+                # and predict a chunk at a time, so memory stays bounded by the chunk.
+                return np.concatenate([self._predict_chunk(docs[i : i + PREDICT_CHUNK])
+                                       for i in range(0, len(docs), PREDICT_CHUNK)])
+            X = docs
+        return self._predict_chunk(X)
+
+    def _predict_chunk(self, X):
         ids, lengths = self._encode(X)
         if len(ids) == 0:
             return np.zeros((0, len(self.classes_)))

@@ -90,7 +90,7 @@ class LSTMClassifier(_NeuralTextClassifier):
                  warmup_fraction=0.05, grad_clip=1.0, early_stopping=False,
                  validation_fraction=None, patience=2, class_weight=None, bucket=True,
                  random_state=None, device="cpu", verbose=0, callbacks=None,
-                 warm_start=False):
+                 warm_start=False, checkpoint_dir=None):
         self.tokenizer = tokenizer
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
@@ -118,6 +118,7 @@ class LSTMClassifier(_NeuralTextClassifier):
         self.verbose = verbose
         self.callbacks = callbacks
         self.warm_start = warm_start
+        self.checkpoint_dir = checkpoint_dir
 
     def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
         dim = embedding_weights.shape[1] if embedding_weights is not None else self.embedding_dim

@@ -1,6 +1,8 @@
 """Batching and training callbacks shared by the neural estimators (skorch plumbing)."""
 
+import json
 import math
+import os
 
 import numpy as np
 import torch
@@ -194,14 +196,20 @@ class EpochProgressBar(Callback):
 
 
 class WarmupDecay:
-    """Learning-rate multiplier per batch: linear warm-up, then linear or cosine decay."""
+    """Learning-rate multiplier per batch: linear warm-up, then linear or cosine decay.
+
+    ``offset`` shifts the step count, so that a training resumed from a checkpoint picks the
+    schedule up where it stopped.
+    """
 
     def __init__(self, total_steps, warmup_steps, kind):
         self.total_steps = max(total_steps, 1)
         self.warmup_steps = warmup_steps
         self.kind = kind
+        self.offset = 0
 
     def __call__(self, step):
+        step = step + self.offset
         if step < self.warmup_steps:
             return (step + 1) / self.warmup_steps
         progress = min(1.0, (step - self.warmup_steps) / max(1, self.total_steps -
@@ -209,3 +217,99 @@ class WarmupDecay:
         if self.kind == "cosine":
             return 0.5 * (1.0 + math.cos(math.pi * progress))
         return max(0.0, 1.0 - progress)
+
+
+CHECKPOINT_FORMAT = 1
+
+
+def _plain(obj):
+    """History rows as plain Python (floats, ints, str, lists, dicts): loadable with
+    ``torch.load(weights_only=True)``, which runs no code."""
+    return json.loads(json.dumps(obj, default=float))
+
+
+class EpochCheckpoint(Callback):
+    """Write the training state to ``directory/checkpoint.pt`` after every epoch.
+
+    The file is written to a temporary name and renamed, so a process killed while saving
+    leaves the previous checkpoint intact. It holds the module and optimizer states, the
+    number of optimizer steps taken (for the learning-rate schedule), the history, the
+    weights of the best epoch by validation loss, and a fingerprint of the data and
+    parameters it belongs to.
+    """
+
+    def __init__(self, directory, fingerprint):
+        self.directory = directory
+        self.fingerprint = fingerprint
+
+    def initialize(self):
+        self.best_ = None  # (epoch, valid_loss, state_dict)
+        return self
+
+    @property
+    def path(self):
+        return os.path.join(self.directory, "checkpoint.pt")
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        if "valid_loss" in row and (self.best_ is None or row["valid_loss"] < self.best_[1]):
+            self.best_ = (len(net.history), float(row["valid_loss"]),
+                          {k: v.detach().cpu().clone() for k, v in
+                           net.module_.state_dict().items()})
+        self.save(net, complete=False)
+
+    def save(self, net, complete):
+        steps = int(sum(row.get("train_batch_count", 0) for row in net.history))
+        state = {
+            "format": CHECKPOINT_FORMAT,
+            "fingerprint": self.fingerprint,
+            "complete": bool(complete),
+            "steps": steps,
+            "history": _plain(list(net.history)),
+            "module": {k: v.detach().cpu() for k, v in net.module_.state_dict().items()},
+            "optimizer": net.optimizer_.state_dict(),
+            "best_epoch": None if self.best_ is None else self.best_[0],
+            "best_loss": None if self.best_ is None else self.best_[1],
+            "best_module": None if self.best_ is None else self.best_[2],
+        }
+        os.makedirs(self.directory, exist_ok=True)
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        torch.save(state, tmp)
+        os.replace(tmp, self.path)
+
+
+class FinishCheckpoint(Callback):
+    """Last in the callback list: after early stopping has restored the best weights, save
+    the final state and mark the checkpoint complete unless training was interrupted."""
+
+    def __init__(self, checkpoint, max_epochs, patience):
+        self.checkpoint = checkpoint
+        self.max_epochs = max_epochs
+        self.patience = patience
+
+    def on_train_end(self, net, **kwargs):
+        stopper = dict(net.callbacks_).get("early_stopping")
+        stopped = stopper is not None and getattr(stopper, "misses_", 0) >= self.patience
+        self.checkpoint.save(net, complete=stopped or len(net.history) >= self.max_epochs)
+
+
+def load_checkpoint(directory, fingerprint):
+    """The checkpoint in ``directory`` if it belongs to this training, else None (with a
+    warning when one from other data or parameters is there)."""
+    import warnings
+
+    path = os.path.join(directory, "checkpoint.pt")
+    if not os.path.isfile(path):
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file means: start over
+        warnings.warn(f"ignoring the unreadable checkpoint {path} ({type(exc).__name__}: "
+                      f"{exc}); training from scratch", UserWarning, stacklevel=3)
+        return None
+    if state.get("format") != CHECKPOINT_FORMAT or state.get("fingerprint") != fingerprint:
+        warnings.warn(f"the checkpoint in {directory} was made with other data or "
+                      "parameters; training from scratch and overwriting it", UserWarning,
+                      stacklevel=3)
+        return None
+    return state

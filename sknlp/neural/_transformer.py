@@ -109,7 +109,7 @@ class TransformerClassifier(_NeuralTextClassifier):
                  warmup_fraction=0.05, grad_clip=1.0, early_stopping=False,
                  validation_fraction=None, patience=2, class_weight=None, bucket=True,
                  random_state=None, device="cpu", verbose=0, callbacks=None,
-                 warm_start=False):
+                 warm_start=False, checkpoint_dir=None):
         self.tokenizer = tokenizer
         self.d_model = d_model
         self.n_heads = n_heads
@@ -141,6 +141,7 @@ class TransformerClassifier(_NeuralTextClassifier):
         self.verbose = verbose
         self.callbacks = callbacks
         self.warm_start = warm_start
+        self.checkpoint_dir = checkpoint_dir
 
     # -- the pretrained path --------------------------------------------------------------
 
