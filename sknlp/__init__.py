@@ -4,15 +4,18 @@ Transformers: :class:`Tokenizer`, :class:`BagOfWords`, :class:`NGram` (in
 ``sknlp.preprocessing``) and :class:`Word2Vec` (in ``sknlp.embeddings``). Classifiers:
 :class:`LSTMClassifier` and :class:`TransformerClassifier` (in ``sknlp.neural``). gensim and
 torch are imported on first use of the names that need them. Datasets live in
-``sknlp.datasets``.
+``sknlp.datasets``. :func:`save` and :func:`load` store models in a format that runs no
+code when read.
 """
 
 __version__ = "0.1.0.dev0"
 
+from ._persist import UntrustedTypeError, load, save  # noqa: E402
 from .preprocessing import BagOfWords, NGram, Tokenizer, ngrams  # noqa: E402
 
 __all__ = ["BagOfWords", "DistilledClassifier", "LSTMClassifier", "NGram", "Tokenizer",
-           "TransformerClassifier", "Word2Vec", "__version__", "ngrams"]
+           "TransformerClassifier", "UntrustedTypeError", "Word2Vec", "__version__", "load",
+           "ngrams", "save"]
 
 _LAZY = {"Word2Vec": "embeddings", "LSTMClassifier": "neural",
          "DistilledClassifier": "neural", "TransformerClassifier": "neural"}

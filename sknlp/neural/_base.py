@@ -313,6 +313,10 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         weights = self._embedding_weights(docs, self._seed_)
         kwargs = self._module_kwargs(self.vocab_size_, len(self.classes_), self.max_len_,
                                      weights)
+        # What rebuilds the module when a saved model is loaded (sknlp.load): the trained
+        # weights replace the initial embedding, so it is not kept.
+        self._module_kwargs_ = ({**kwargs, "embedding_weights": None}
+                                if "embedding_weights" in kwargs else dict(kwargs))
         checkpoint = state = None
         if self.checkpoint_dir is not None:
             fingerprint = self._fingerprint(ids, targets, kwargs)
@@ -427,6 +431,45 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(1)]
+
+    # -- safe persistence (sknlp.save / sknlp.load) ---------------------------------------
+
+    def _persist_state(self):
+        """Attributes to save: the network becomes its constructor arguments, weights and
+        history instead of a pickled skorch object."""
+        from .._persist import UntrustedTypeError
+        from ._training import _plain
+
+        if self.callbacks:
+            raise UntrustedTypeError(
+                f"{type(self).__name__}: custom callbacks cannot be saved safely; "
+                "set_params(callbacks=None) before saving")
+        state = dict(vars(self))
+        net = state.pop("net_", None)
+        if net is not None:
+            state["__net__"] = {"module_kwargs": self._module_kwargs_,
+                                "state_dict": dict(net.module_.state_dict()),
+                                "history": _plain(list(net.history))}
+        return state
+
+    def _persist_restore(self, state):
+        from skorch.history import History
+
+        net = state.pop("__net__", None)
+        self.__dict__.update(state)
+        if net is None:
+            return
+        device = self.device
+        if str(device).startswith("cuda") and not torch.cuda.is_available():
+            self.device = "cpu"  # a model trained on a GPU loads on a CPU-only machine
+        try:
+            self.net_ = self._build_net(net["module_kwargs"], np.arange(len(self.classes_)),
+                                        1, 0)
+            self.net_.initialize()
+        finally:
+            self.device = device
+        self.net_.module_.load_state_dict(net["state_dict"])
+        self.net_.history = History(net["history"])
 
     @property
     def history_(self):
