@@ -12,7 +12,7 @@ from sknlp.neural import (
 )
 
 
-def test_minilm_fine_tunes_offline(imdb_small, monkeypatch):
+def test_minilm_fine_tunes_offline(imdb_small, monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # prove that nothing is downloaded
     X, y = imdb_small[0][:48], imdb_small[1][:48]
     clf = TransformerClassifier(pretrained=minilm_path(), max_length=64, max_epochs=1,
@@ -22,6 +22,12 @@ def test_minilm_fine_tunes_offline(imdb_small, monkeypatch):
     assert clf.n_parameters_ > 20_000_000  # the whole encoder is fine-tuned
     tokens, w = clf.attention_weights(["An unforgettable film."])[0]
     assert tokens[0] == "[CLS]" and "film" in tokens and abs(w.sum() - 1) < 1e-5
+
+    import sknlp  # the safe format keeps the fine-tuned weights; the folder gives the rest
+
+    sknlp.save(clf, tmp_path / "minilm.sknlp")
+    np.testing.assert_allclose(sknlp.load(tmp_path / "minilm.sknlp").predict_proba(X[:8]),
+                               proba, rtol=1e-6)
 
 
 def test_missing_model_folder_is_explained(tmp_path):
