@@ -156,6 +156,8 @@ text = st.lists(st.one_of(st.sampled_from(WORDS), noise), max_size=15).map(" ".j
 corpora = st.lists(text, min_size=2, max_size=12)
 FAST = {"BagOfWords", "NGram", "Tokenizer"}
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+# derandomize: CI tries the same generated cases on every run, so a red build always
+# reproduces; drop it locally to explore new cases.
 
 
 def _generated(name, est, docs, data):
@@ -166,14 +168,14 @@ def _generated(name, est, docs, data):
 
 
 @pytest.mark.parametrize("name,est", [c for c in CONFIGS if c.id in FAST])
-@settings(max_examples=200, deadline=None, suppress_health_check=HEALTH)
+@settings(max_examples=200, deadline=None, suppress_health_check=HEALTH, derandomize=True)
 @given(docs=corpora, data=st.data())
 def test_generated_corpora(name, est, docs, data):
     _generated(name, est, docs, data)
 
 
 @pytest.mark.parametrize("name,est", [c for c in CONFIGS if c.id not in FAST])
-@settings(max_examples=40, deadline=None, suppress_health_check=HEALTH)
+@settings(max_examples=40, deadline=None, suppress_health_check=HEALTH, derandomize=True)
 @given(docs=corpora, data=st.data())
 def test_generated_corpora_slow_estimators(name, est, docs, data):
     _generated(name, est, docs, data)

@@ -12,6 +12,7 @@ from sknlp.embeddings import Word2Vec  # noqa: E402
 from sknlp.neural import LSTMClassifier  # noqa: E402
 from sknlp.plotting import (  # noqa: E402
     plot_attention,
+    plot_benchmark,
     plot_confusion_matrix,
     plot_embeddings,
     plot_history,
@@ -94,3 +95,15 @@ def test_temperature_picture_sharpens_and_flattens(tmp_path):
     render(ax, tmp_path, "temperature")
     with pytest.raises(ValueError, match="positive"):
         plot_temperature([1, 2], temperatures=[0])
+
+
+def test_benchmark_bars_follow_the_results(tmp_path):
+    results = [{"model": "ngram", "accuracy": 0.91, "fit_s": 15.0, "predict_docs_s": 4000.0},
+               {"model": "lstm", "accuracy": 0.89, "fit_s": 1200.0, "predict_docs_s": 800.0}]
+    ax = plot_benchmark(results, title="IMDB")
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == [0.91, 0.89]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ngram", "lstm"]
+    render(ax, tmp_path, "benchmark")
+    with pytest.raises(ValueError, match="no benchmark results"):
+        plot_benchmark([])
