@@ -1,7 +1,10 @@
 """A web demo of a fitted text classifier (Gradio, extra ``[demo]``).
 
->>> from sknlp.demo import make_demo            # doctest: +SKIP
->>> make_demo(model).launch()                   # doctest: +SKIP
+Started from Python (``launch`` serves the page until interrupted, so it is shown here as a
+code block, not run as a doctest; ``tests/test_demo.py`` drives the real page in Chromium)::
+
+    from sknlp.demo import make_demo
+    make_demo(model).launch()
 
 or, for a model saved by ``sknlp train --output model.joblib``::
 

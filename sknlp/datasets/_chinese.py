@@ -53,8 +53,8 @@ def load_chinese_reviews(*, data_home=None, return_X_y=False, as_frame=False):
     Examples
     --------
     >>> from sknlp.datasets import load_chinese_reviews
-    >>> data = load_chinese_reviews()  # doctest: +SKIP
-    >>> data.n_conflicts_dropped > 0  # doctest: +SKIP
+    >>> data = load_chinese_reviews()
+    >>> data.n_conflicts_dropped > 0
     True
     """
     if data_home is None:
