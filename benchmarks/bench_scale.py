@@ -29,19 +29,20 @@ def sentences():
     out = []
     for review in reviews:
         for s in re.split(r"(?<=[.!?])\s+|<br\s*/?>", review):
-            if 3 <= len(s.split()) <= 25:
+            if 2 <= len(s.split()) <= 40 and "\n" not in s:
                 out.append(s)
                 if len(out) == N_DOCS:
                     return out
     raise RuntimeError(f"only {len(out)} sentences")
 
 
-def measure(kind, model_path):
+def measure(kind, model_path, docs_path):
     import joblib
 
     import sknlp.neural._base as base
 
-    docs = sentences()
+    with open(docs_path, encoding="utf-8") as f:
+        docs = f.read().split("\n")
     model = joblib.load(model_path)
     if kind == "lstm-whole":
         base.PREDICT_CHUNK = 10**9
@@ -70,6 +71,7 @@ def main():
     import tempfile
 
     import joblib
+    import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
@@ -78,18 +80,23 @@ def main():
     from sknlp.preprocessing import BagOfWords, Tokenizer
 
     header("One million short documents: peak memory of transform and predict",
-           f"{N_DOCS:,} IMDB sentences of 3-25 words (train+test+unsup)")
+           f"{N_DOCS:,} IMDB sentences of 2-40 words (train+test+unsup)")
     X, y = load_imdb(subset="train", data_home=DATA_HOME, return_X_y=True)
+    pick = np.random.default_rng(0).choice(len(X), 5000, replace=False)  # both labels
+    X, y = [X[i] for i in pick], y[pick]
     tmp = tempfile.mkdtemp()
+    docs_path = os.path.join(tmp, "docs.txt")
+    with open(docs_path, "w", encoding="utf-8") as f:
+        f.write("\n".join(sentences()))
     lstm = LSTMClassifier(tokenizer=Tokenizer(num_words=20000, maxlen=64), embedding_dim=32,
-                          hidden_size=32, max_epochs=1, random_state=0).fit(X[:5000], y[:5000])
+                          hidden_size=32, max_epochs=1, random_state=0).fit(X, y)
     joblib.dump(lstm, os.path.join(tmp, "lstm.joblib"))
-    bow = make_pipeline(BagOfWords(), LogisticRegression(max_iter=200)).fit(X[:5000], y[:5000])
+    bow = make_pipeline(BagOfWords(), LogisticRegression(max_iter=200)).fit(X, y)
     joblib.dump(bow, os.path.join(tmp, "bow.joblib"))
     for kind, path in [("tokenizer", "lstm"), ("bow", "bow"), ("lstm-chunked", "lstm"),
                        ("lstm-whole", "lstm")]:
         out = subprocess.run([sys.executable, __file__, "child", kind,
-                              os.path.join(tmp, f"{path}.joblib")], capture_output=True,
+                              os.path.join(tmp, f"{path}.joblib"), docs_path], capture_output=True,
                              text=True)
         if out.returncode:
             print(f"{kind}: failed\n{out.stderr[-2000:]}")
@@ -102,6 +109,6 @@ def main():
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "child":
-        measure(sys.argv[2], sys.argv[3])
+        measure(*sys.argv[2:5])
     else:
         main()

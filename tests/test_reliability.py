@@ -1,4 +1,5 @@
-"""Interrupted training, determinism across n_jobs, and concurrent prediction."""
+"""Interrupted training, determinism across n_jobs, concurrent prediction, and transforms
+and predictions computed chunk by chunk (bounded memory)."""
 
 import threading
 
@@ -10,8 +11,9 @@ from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
+from sknlp.embeddings import Word2Vec
 from sknlp.neural import LSTMClassifier, TransformerClassifier
-from sknlp.preprocessing import Tokenizer
+from sknlp.preprocessing import BagOfWords, NGram, Tokenizer
 
 SMALL = dict(embedding_dim=16, hidden_size=16, batch_size=32, random_state=0,
              tokenizer=Tokenizer(num_words=2000, maxlen=100))
@@ -114,7 +116,8 @@ KILLED_TRAINING = """
 import json, sys, time
 from skorch.callbacks import Callback
 from sknlp.neural import LSTMClassifier
-from sknlp.preprocessing import Tokenizer
+from sknlp.embeddings import Word2Vec
+from sknlp.preprocessing import BagOfWords, NGram, Tokenizer
 
 class Report(Callback):
     # Slows each batch down so that the kill lands inside an epoch, and says when an
@@ -186,3 +189,30 @@ def test_prediction_in_chunks_equals_prediction_at_once(imdb_small, monkeypatch)
     whole = clf.predict_proba(X_te)
     monkeypatch.setattr(base, "PREDICT_CHUNK", 7)  # 50 documents -> 8 chunks
     np.testing.assert_allclose(clf.predict_proba(X_te), whole, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Tokenizer(num_words=500, maxlen=40),
+    lambda: Tokenizer(analyzer="char", maxlen=60),
+    lambda: BagOfWords(weighting="tfidf"),
+    lambda: BagOfWords(weighting="nb"),
+    lambda: NGram(ngram_range=(1, 3), min_df=2),
+    lambda: Word2Vec(vector_size=8, min_count=1, pooling="tfidf", random_state=0),
+    lambda: Word2Vec(vector_size=8, min_count=1, pooling="max", random_state=0),
+], ids=["tokenizer", "char-tokenizer", "bow-tfidf", "bow-nb", "ngram", "w2v-tfidf", "w2v-max"])
+def test_transform_in_chunks_equals_transform_at_once(make, imdb_small, monkeypatch):
+    """A million documents are encoded 100,000 at a time (bounded memory); the rows must not
+    depend on where the chunks fall, even when a whole chunk holds no token."""
+    import sknlp.utils._validation as validation
+
+    X, y = imdb_small[0][:150], imdb_small[1][:150]
+    X_te = list(imdb_small[2][:40])
+    X_te[7:14] = [""] * 7  # chunk 2 (documents 7-13) is empty
+    est = make().fit(X, y)
+    whole = est.transform(X_te)
+    monkeypatch.setattr(validation, "TRANSFORM_CHUNK", 7)
+    chunked = est.transform(X_te)
+    assert type(chunked) is type(whole) and chunked.shape == whole.shape
+    if hasattr(whole, "toarray"):
+        chunked, whole = chunked.toarray(), whole.toarray()
+    np.testing.assert_array_equal(chunked, whole)

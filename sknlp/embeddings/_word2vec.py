@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..preprocessing._text import document_frequency, factorize, lookup
 from ..preprocessing._tokenizer import _TEXT_PARAMS, _text_tags
-from ..utils._validation import check_documents
+from ..utils._validation import check_documents, transform_in_chunks
 
 # gensim silently truncates longer sentences: longer documents are cut into pieces this long.
 _GENSIM_MAX_WORDS = 10000
@@ -235,7 +235,11 @@ class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             Zero rows for documents without any known word.
         """
         check_is_fitted(self)
-        corpus = self._factorize(check_documents(X, allow_empty_corpus=True))
+        return transform_in_chunks(self._transform_docs,
+                                   check_documents(X, allow_empty_corpus=True))
+
+    def _transform_docs(self, docs):
+        corpus = self._factorize(docs)
         idx = lookup(corpus.uniques, self.wv_.key_to_index)[corpus.codes]
         known = idx >= 0
         idx, doc = idx[known], corpus.doc[known]

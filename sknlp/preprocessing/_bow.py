@@ -10,7 +10,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._validation import check_documents
+from ..utils._validation import check_documents, transform_in_chunks
 from ._text import factorize, lookup
 from ._tokenizer import _TEXT_PARAMS, _text_tags
 
@@ -295,8 +295,9 @@ class _BaseBag(TransformerMixin, BaseEstimator):
         Xt : scipy.sparse.csr_matrix of shape (n_docs, n_features)
         """
         check_is_fitted(self, "n_documents_")
-        corpus = self._factorize(check_documents(X, allow_empty_corpus=True))
-        return self._weigh(self._count_transform(corpus))
+        return transform_in_chunks(
+            lambda docs: self._weigh(self._count_transform(self._factorize(docs))),
+            check_documents(X, allow_empty_corpus=True))
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: the tokens or n-grams.

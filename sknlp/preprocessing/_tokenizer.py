@@ -12,7 +12,7 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._validation import check_documents
+from ..utils._validation import check_documents, transform_in_chunks
 from ._text import factorize, first_occurrence, lookup, pad_ragged
 
 PAD_TOKEN = "<pad>"
@@ -247,7 +247,11 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         Xt : ndarray of shape (n_docs, maxlen_), dtype int32
         """
         check_is_fitted(self)
-        corpus = self._factorize(check_documents(X, allow_empty_corpus=True))
+        return transform_in_chunks(self._transform_docs,
+                                   check_documents(X, allow_empty_corpus=True))
+
+    def _transform_docs(self, docs):
+        corpus = self._factorize(docs)
         ids, doc = self._encode(corpus)
         return self._pad(ids, doc, corpus.n_docs)
 

@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+import scipy.sparse as sp
 
 
 def _describe(obj):
@@ -148,3 +149,32 @@ def looks_like_token_ids(X):
         return False
     arr = np.asarray(X)
     return arr.ndim == 2 and np.issubdtype(arr.dtype, np.integer)
+
+
+# Documents encoded per call of ``transform``: the token stream of one chunk (codes, document
+# ids, n-gram keys) is what a call holds besides its output, so a million documents need no
+# more working memory than this many.
+TRANSFORM_CHUNK = 100_000
+
+
+def transform_in_chunks(encode, docs, chunk=None):
+    """Apply ``encode`` to consecutive slices of ``docs`` and stack the results row-wise.
+
+    ``encode`` must treat documents independently (each output row depends on its own
+    document only), so the result equals ``encode(docs)``. Dense results are written into
+    one preallocated array; sparse ones are stacked as CSR.
+    """
+    chunk = TRANSFORM_CHUNK if chunk is None else chunk
+    if len(docs) <= chunk:
+        return encode(docs)
+    parts = (encode(docs[i:i + chunk]) for i in range(0, len(docs), chunk))
+    first = next(parts)
+    if sp.issparse(first):
+        return sp.vstack([first, *parts], format="csr")
+    out = np.empty((len(docs),) + first.shape[1:], dtype=first.dtype)
+    out[:len(first)] = first
+    start = len(first)
+    for part in parts:
+        out[start:start + len(part)] = part
+        start += len(part)
+    return out
