@@ -36,6 +36,13 @@ CONFIGS = {
         tokenizer=Tokenizer(num_words=30000, maxlen=384, truncating="pre"), d_model=128,
         n_heads=4, n_layers=2, dim_feedforward=256, dropout=0.2, pooling="mean", max_epochs=3,
         batch_size=64, lr=1e-3, random_state=0, verbose=1),
+    # Against the same overfitting: a smaller vocabulary (fewer embedding rows to memorise),
+    # more dropout and weight decay.
+    "transformer-reg": lambda: TransformerClassifier(
+        tokenizer=Tokenizer(num_words=20000, maxlen=384, truncating="pre"), d_model=128,
+        n_heads=4, n_layers=2, dim_feedforward=256, dropout=0.3, weight_decay=0.05,
+        pooling="mean", max_epochs=4, batch_size=64, lr=1e-3, early_stopping=True, patience=2,
+        random_state=0, verbose=1),
 }
 
 
