@@ -116,8 +116,7 @@ KILLED_TRAINING = """
 import json, sys, time
 from skorch.callbacks import Callback
 from sknlp.neural import LSTMClassifier
-from sknlp.embeddings import Word2Vec
-from sknlp.preprocessing import BagOfWords, NGram, Tokenizer
+from sknlp.preprocessing import Tokenizer
 
 class Report(Callback):
     # Slows each batch down so that the kill lands inside an epoch, and says when an

@@ -15,7 +15,12 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..preprocessing import Tokenizer
 from ..preprocessing._tokenizer import _text_tags
-from ..utils._validation import check_documents, check_token_sequences, looks_like_token_ids
+from ..utils._validation import (
+    check_documents,
+    check_token_sequences,
+    looks_like_token_ids,
+    transform_in_chunks,
+)
 from ._training import (
     BatchIterator,
     EpochCheckpoint,
@@ -399,13 +404,11 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if self.input_ == "text" and not looks_like_token_ids(X):
-            docs = check_documents(X, allow_empty_corpus=True)
-            if len(docs) > PREDICT_CHUNK:
-                # Token ids of a million documents would not fit in memory at once: encode
-                # and predict a chunk at a time, so memory stays bounded by the chunk.
-                return np.concatenate([self._predict_chunk(docs[i : i + PREDICT_CHUNK])
-                                       for i in range(0, len(docs), PREDICT_CHUNK)])
-            X = docs
+            # Token ids of a million documents would not fit in memory at once: encode and
+            # predict a chunk at a time, so memory stays bounded by the chunk.
+            return transform_in_chunks(self._predict_chunk,
+                                       check_documents(X, allow_empty_corpus=True),
+                                       chunk=PREDICT_CHUNK)
         return self._predict_chunk(X)
 
     def _predict_chunk(self, X):

@@ -158,7 +158,8 @@ TRANSFORM_CHUNK = 100_000
 
 
 def transform_in_chunks(encode, docs, chunk=None):
-    """Apply ``encode`` to consecutive slices of ``docs`` and stack the results row-wise.
+    """Apply ``encode`` (a transform or a prediction) to consecutive slices of ``docs`` and
+    stack the results row-wise.
 
     ``encode`` must treat documents independently (each output row depends on its own
     document only), so the result equals ``encode(docs)``. Dense results are written into
