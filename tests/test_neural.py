@@ -102,6 +102,24 @@ def test_early_stopping_restores_the_best_epoch(zh_split):
     assert clf.history_[best, "valid_loss_best"]
 
 
+def test_early_stopping_on_accuracy_restores_the_most_accurate_epoch(zh_split):
+    X_tr, y_tr = zh_split[0][:600], zh_split[1][:600]
+    clf = LSTMClassifier(**{**TINY_LSTM, "tokenizer": Tokenizer(analyzer="char", maxlen=80),
+                            "max_epochs": 25, "lr": 0.01, "early_stopping": True,
+                            "scoring": "accuracy", "patience": 2, "lr_schedule": None})
+    clf.fit(X_tr, y_tr)
+    accs = clf.history_[:, "valid_acc"]
+    assert len(accs) < 25  # it stopped
+    best = int(np.argmax(accs))  # the first epoch that reached the highest accuracy
+    assert best == len(accs) - 3  # two epochs of patience after it
+    # the restored weights are those of that epoch: they score its accuracy on the hold-out
+    ids, lengths = compact(clf.tokenizer_.transform(X_tr))
+    targets = np.searchsorted(clf.classes_, y_tr)
+    _, valid = clf.net_.get_split_datasets({"ids": ids, "lengths": lengths}, targets)
+    y_valid = np.asarray([valid[i][1] for i in range(len(valid))])
+    assert np.mean(clf.net_.predict(valid) == y_valid) == pytest.approx(accs[best])
+
+
 def test_class_weight_balanced_helps_the_minority(zh_split):
     X_tr, y_tr, X_te, y_te = zh_split
     keep = np.flatnonzero(y_tr == "pos")[:60].tolist() + np.flatnonzero(y_tr == "neg").tolist()

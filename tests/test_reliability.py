@@ -68,6 +68,30 @@ def test_ctrl_c_with_early_stopping_keeps_the_best_epoch(imdb_small):
     assert _same_weights(clf.net_.module_.state_dict(), spy.weights[best])
 
 
+# Seeds and rates picked (CPU training is deterministic) so that the most accurate epoch falls
+# after the break in one case and before it in the other: both ways of restoring are run.
+@pytest.mark.parametrize("seed,lr,schedule,best_after_break",
+                         [(0, 0.01, "linear", True), (3, 0.1, None, False)],
+                         ids=["best-after-break", "best-before-break"])
+def test_resumed_training_keeps_the_most_accurate_epoch_across_the_break(
+        seed, lr, schedule, best_after_break, imdb_small, tmp_path):
+    X, y = imdb_small[0][:300], imdb_small[1][:300]
+    params = dict(**{**SMALL, "random_state": seed}, max_epochs=6, early_stopping=True,
+                  scoring="accuracy", patience=6, checkpoint_dir=tmp_path / "ckpt", lr=lr,
+                  lr_schedule=schedule)
+    before = CtrlC(at=4)
+    with pytest.warns(UserWarning, match="interrupted during epoch 4"):
+        LSTMClassifier(**params, callbacks=[before]).fit(X, y)
+    after = CtrlC(at=99)  # never interrupts; records the weights of epochs 4 to 6
+    clf = LSTMClassifier(**params, callbacks=[after]).fit(X, y)
+    assert sorted(after.weights) == [4, 5, 6]  # resumed, not started over
+    accs = clf.history_[:, "valid_acc"]
+    best = int(np.argmax(accs)) + 1  # the first epoch with the highest accuracy
+    assert (best > 3) == best_after_break, accs
+    weights = {**before.weights, **after.weights}
+    assert _same_weights(clf.net_.module_.state_dict(), weights[best])
+
+
 @pytest.mark.parametrize("cls", [LSTMClassifier, TransformerClassifier], ids=["lstm", "trf"])
 def test_same_seed_same_scores_whatever_n_jobs(cls, imdb_small):
     X, y = imdb_small[0][:240], imdb_small[1][:240]

@@ -40,6 +40,9 @@ def softmax(logits):
     return torch.softmax(logits, dim=-1)
 
 
+# scoring -> (history key that early stopping watches, whether lower is better)
+MONITORS = {"loss": ("valid_loss", True), "accuracy": ("valid_acc", False)}
+
 PREDICT_CHUNK = 16384  # documents encoded at once by predict_proba
 
 OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
@@ -64,7 +67,13 @@ _TRAINING_DOC = """
         Clip the gradient norm to this value.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when the validation
-        loss has not improved for ``patience`` epochs, and restore the best weights.
+        score (see ``scoring``) has not improved for ``patience`` epochs, and restore the
+        weights of the best epoch.
+    scoring : {{"loss", "accuracy"}}, default="loss"
+        What early stopping watches on the hold-out: the cross-entropy loss (lower is
+        better) or the accuracy (higher is better). The loss can start rising, as the model
+        grows over-confident on a few documents, while the accuracy still improves; watch the
+        accuracy when accuracy is what counts.
     validation_fraction : float or None, default=None
         Share of the training data held out for validation (stratified). ``None``: 0.1 with
         ``early_stopping``, no hold-out otherwise.
@@ -113,6 +122,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
         "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": ["boolean"],
+        "scoring": [StrOptions({"loss", "accuracy"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
@@ -217,8 +227,9 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
                 policy=torch.optim.lr_scheduler.LambdaLR, lr_lambda=schedule,
                 step_every="batch")))
         if self.early_stopping and fraction:
+            key, lower = MONITORS[self.scoring]
             callbacks.append(("early_stopping", EarlyStopping(
-                monitor="valid_loss", patience=self.patience, load_best=True,
+                monitor=key, lower_is_better=lower, patience=self.patience, load_best=True,
                 sink=lambda *a: None)))
         if self.verbose:
             callbacks.append(("progress", EpochProgressBar(self.max_epochs)))
@@ -325,7 +336,8 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         checkpoint = state = None
         if self.checkpoint_dir is not None:
             fingerprint = self._fingerprint(ids, targets, kwargs)
-            checkpoint = EpochCheckpoint(os.fspath(self.checkpoint_dir), fingerprint)
+            checkpoint = EpochCheckpoint(os.fspath(self.checkpoint_dir), fingerprint,
+                                         *MONITORS[self.scoring])
             state = load_checkpoint(os.fspath(self.checkpoint_dir), fingerprint)
         with self._seeded(self._seed_):
             self.net_ = self._build_net(kwargs, targets, len(targets), self._seed_, criterion,
@@ -364,7 +376,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         net.history = History(state["history"])
         checkpoint = dict(net.callbacks_)["checkpoint"]
         if state["best_module"] is not None:
-            checkpoint.best_ = (state["best_epoch"], state["best_loss"], state["best_module"])
+            checkpoint.best_ = (state["best_epoch"], state["best_value"], state["best_module"])
         done = len(net.history)
         if state["complete"] or done >= self.max_epochs:
             return
@@ -375,8 +387,10 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
             schedule.offset = state["steps"] - done
         net.partial_fit(X, targets, epochs=self.max_epochs - done)
         if self.early_stopping and checkpoint.best_ is not None:
-            resumed = [row["valid_loss"] for row in net.history[done:] if "valid_loss" in row]
-            if not resumed or checkpoint.best_[1] < min(resumed):
+            key = checkpoint.monitor
+            resumed = [row[key] for row in net.history[done:] if key in row]
+            if not resumed or all(checkpoint.better(checkpoint.best_[1], value)
+                                  for value in resumed):
                 net.module_.load_state_dict(checkpoint.best_[2])  # best epoch was before
 
     @staticmethod

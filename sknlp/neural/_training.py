@@ -219,7 +219,7 @@ class WarmupDecay:
         return max(0.0, 1.0 - progress)
 
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2
 
 
 def _plain(obj):
@@ -234,17 +234,23 @@ class EpochCheckpoint(Callback):
     The file is written to a temporary name and renamed, so a process killed while saving
     leaves the previous checkpoint intact. It holds the module and optimizer states, the
     number of optimizer steps taken (for the learning-rate schedule), the history, the
-    weights of the best epoch by validation loss, and a fingerprint of the data and
-    parameters it belongs to.
+    weights of the best epoch by the monitored validation score, and a fingerprint of the
+    data and parameters it belongs to.
     """
 
-    def __init__(self, directory, fingerprint):
+    def __init__(self, directory, fingerprint, monitor="valid_loss", lower_is_better=True):
         self.directory = directory
         self.fingerprint = fingerprint
+        self.monitor = monitor
+        self.lower_is_better = lower_is_better
 
     def initialize(self):
-        self.best_ = None  # (epoch, valid_loss, state_dict)
+        self.best_ = None  # (epoch, monitored value, state_dict)
         return self
+
+    def better(self, value, than):
+        """Whether ``value`` of the monitored score beats ``than``."""
+        return value < than if self.lower_is_better else value > than
 
     @property
     def path(self):
@@ -252,8 +258,9 @@ class EpochCheckpoint(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        if "valid_loss" in row and (self.best_ is None or row["valid_loss"] < self.best_[1]):
-            self.best_ = (len(net.history), float(row["valid_loss"]),
+        key = self.monitor
+        if key in row and (self.best_ is None or self.better(row[key], self.best_[1])):
+            self.best_ = (len(net.history), float(row[key]),
                           {k: v.detach().cpu().clone() for k, v in
                            net.module_.state_dict().items()})
         self.save(net, complete=False)
@@ -269,7 +276,7 @@ class EpochCheckpoint(Callback):
             "module": {k: v.detach().cpu() for k, v in net.module_.state_dict().items()},
             "optimizer": net.optimizer_.state_dict(),
             "best_epoch": None if self.best_ is None else self.best_[0],
-            "best_loss": None if self.best_ is None else self.best_[1],
+            "best_value": None if self.best_ is None else self.best_[1],
             "best_module": None if self.best_ is None else self.best_[2],
         }
         os.makedirs(self.directory, exist_ok=True)

@@ -107,8 +107,8 @@ class TransformerClassifier(_NeuralTextClassifier):
                  embeddings=None, freeze_embeddings=False, max_epochs=5, batch_size=64,
                  lr=1e-3, optimizer="adamw", weight_decay=0.01, lr_schedule="linear",
                  warmup_fraction=0.05, grad_clip=1.0, early_stopping=False,
-                 validation_fraction=None, patience=2, class_weight=None, bucket=True,
-                 random_state=None, device="cpu", verbose=0, callbacks=None,
+                 scoring="loss", validation_fraction=None, patience=2, class_weight=None,
+                 bucket=True, random_state=None, device="cpu", verbose=0, callbacks=None,
                  warm_start=False, checkpoint_dir=None):
         self.tokenizer = tokenizer
         self.d_model = d_model
@@ -132,6 +132,7 @@ class TransformerClassifier(_NeuralTextClassifier):
         self.warmup_fraction = warmup_fraction
         self.grad_clip = grad_clip
         self.early_stopping = early_stopping
+        self.scoring = scoring
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.class_weight = class_weight
