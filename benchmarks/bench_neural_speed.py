@@ -6,8 +6,13 @@
 2. Length bucketing against batches padded to maxlen (target >= 1.5x faster per epoch).
 3. Inference docs/s: estimator ``predict_proba`` against a plain loop over padded batches.
 Everything is measured in this one run, on the same IMDB training slice.
+
+Usage: ``python bench_neural_speed.py [maxlen]``; maxlen 256 by default (the width of the
+plain-loop figures of the issue); 400 is the estimators' default tokenizer width and 384 the
+width the IMDB Transformer of ``bench_neural_imdb.py`` trains at.
 """
 
+import sys
 import time
 
 import numpy as np
@@ -20,7 +25,8 @@ from sknlp.neural._modules import LSTMModule, TransformerModule
 from sknlp.neural._training import BatchIterator, PaddedIterator, compact
 from sknlp.preprocessing import Tokenizer
 
-N_TRAIN, N_TEST, MAXLEN, BATCH = 4000, 4000, 256, 64
+N_TRAIN, N_TEST, BATCH = 4000, 4000, 64
+MAXLEN = int(sys.argv[1]) if len(sys.argv) > 1 else 256
 
 
 class _DS:
@@ -74,6 +80,9 @@ def main():
     X_test = [test.data[i] for i in rng.permutation(len(test.data))[:N_TEST]]
     tok = Tokenizer(num_words=20000, maxlen=MAXLEN).fit(X)
     ids, lengths = compact(tok.transform(X))
+    print(f"tokens per review after truncation at {MAXLEN}: mean {lengths.mean():.0f}, "
+          f"median {np.median(lengths):.0f}; {np.mean(lengths == MAXLEN):.0%} of the reviews "
+          "fill the width", flush=True)
     test_ids, test_lengths = compact(tok.transform(X_test))
 
     models = {
