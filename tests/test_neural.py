@@ -261,3 +261,35 @@ def test_clone_keeps_parameters():
     clf = LSTMClassifier(hidden_size=7, tokenizer=Tokenizer(num_words=11))
     c = clone(clf)
     assert c.hidden_size == 7 and c.tokenizer.num_words == 11 and c.tokenizer is not clf.tokenizer
+
+
+@pytest.mark.parametrize("bidirectional", [True, False], ids=["bi", "uni"])
+def test_masked_lstm_equals_packed_sequences(bidirectional):
+    # The LSTM runs on dense right-padded batches (fast on CPU); on the real tokens it must
+    # give what PyTorch's packed sequences give, outputs and last states alike.
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    from sknlp.neural._modules import MaskedLSTM
+
+    torch.manual_seed(0)
+    masked = MaskedLSTM(6, 5, num_layers=2, bidirectional=bidirectional).eval()
+    packed = torch.nn.LSTM(6, 5, num_layers=2, batch_first=True,
+                           bidirectional=bidirectional).eval()
+    with torch.no_grad():
+        for i, layer in enumerate(masked.layers):
+            for d, lstm in enumerate(layer):
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                    suffix = f"_l{i}" + ("_reverse" if d else "")
+                    getattr(packed, name + suffix).copy_(getattr(lstm, name + "_l0"))
+    lengths = torch.tensor([9, 1, 4, 9, 6])
+    x = torch.randn(5, 9, 6)
+    x[torch.arange(9)[None, :] >= lengths[:, None]] = 7.0  # loud padding
+    with torch.no_grad():
+        out, last = masked(x, lengths)
+        ref, (h, _) = packed(pack_padded_sequence(x, lengths, batch_first=True,
+                                                  enforce_sorted=False))
+        ref, _ = pad_packed_sequence(ref, batch_first=True, total_length=9)
+    real = torch.arange(9)[None, :] < lengths[:, None]
+    torch.testing.assert_close(out[real], ref[real], atol=1e-6, rtol=1e-5)
+    ref_last = torch.cat([h[-2], h[-1]], 1) if bidirectional else h[-1]
+    torch.testing.assert_close(last, ref_last, atol=1e-6, rtol=1e-5)
