@@ -26,6 +26,11 @@ CONFIGS = {
         tokenizer=Tokenizer(num_words=30000, maxlen=256, truncating="pre"), embedding_dim=128,
         hidden_size=128, bidirectional=True, pooling="max", dropout=0.4, max_epochs=6,
         batch_size=64, lr=3e-3, early_stopping=True, patience=2, random_state=0, verbose=1),
+    # The same on longer inputs: 86 % of the reviews fit whole in 400 tokens (70 % in 256).
+    "lstm-400": lambda: LSTMClassifier(
+        tokenizer=Tokenizer(num_words=30000, maxlen=400, truncating="pre"), embedding_dim=128,
+        hidden_size=128, bidirectional=True, pooling="max", dropout=0.4, max_epochs=6,
+        batch_size=64, lr=3e-3, early_stopping=True, patience=2, random_state=0, verbose=1),
     "transformer": lambda: TransformerClassifier(
         tokenizer=Tokenizer(num_words=30000, maxlen=384, truncating="pre"), d_model=128,
         n_heads=4, n_layers=2, dim_feedforward=256, dropout=0.2, pooling="mean", max_epochs=5,

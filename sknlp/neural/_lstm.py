@@ -10,11 +10,12 @@ from ._modules import LSTMModule
 
 class LSTMClassifier(_NeuralTextClassifier):
     __doc__ = (
-        """Recurrent text classifier: embedding, (bi)LSTM over packed sequences, pooling.
+        """Recurrent text classifier: embedding, (bi)LSTM, pooling.
 
     Takes raw documents (tokenized by ``tokenizer``) or the id sequences of an upstream
-    :class:`~sknlp.preprocessing.Tokenizer`. Padding never reaches the result: sequences
-    are packed, pooling is masked, and batches hold documents of similar length.
+    :class:`~sknlp.preprocessing.Tokenizer`. Padding never reaches the result: each
+    direction reads a document only within its length, pooling is masked, and batches
+    hold documents of similar length.
 
     Parameters
     ----------
