@@ -389,8 +389,8 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         if self.early_stopping and checkpoint.best_ is not None:
             key = checkpoint.monitor
             resumed = [row[key] for row in net.history[done:] if key in row]
-            if not resumed or all(checkpoint.better(checkpoint.best_[1], value)
-                                  for value in resumed):
+            # On a tie the earlier epoch wins, as in an uninterrupted training.
+            if not any(checkpoint.better(value, checkpoint.best_[1]) for value in resumed):
                 net.module_.load_state_dict(checkpoint.best_[2])  # best epoch was before
 
     @staticmethod
