@@ -73,13 +73,15 @@ CONFIGS = {
 }
 
 
-def main(name):
+def main(name, seed=None):
     header(f"{name}: IMDB from scratch", "IMDB train 25,000 / test 25,000, aclImdb_v1")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     X_train, y_train = load_imdb(subset="train", data_home=DATA_HOME, return_X_y=True)
     X_test, y_test = load_imdb(subset="test", data_home=DATA_HOME, return_X_y=True)
     base = name.removesuffix("-w2v")
     clf = CONFIGS[base]()
+    if seed is not None:  # another seed of the same configuration, to see the spread
+        clf.set_params(random_state=seed)
     if name.endswith("-w2v"):
         texts = load_imdb(subset=["train", "unsup"], data_home=DATA_HOME).data
         dim = 128
@@ -106,4 +108,5 @@ def main(name):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "lstm")
+    main(sys.argv[1] if len(sys.argv) > 1 else "lstm",
+         int(sys.argv[2]) if len(sys.argv) > 2 else None)
