@@ -293,3 +293,18 @@ def test_masked_lstm_equals_packed_sequences(bidirectional):
     torch.testing.assert_close(out[real], ref[real], atol=1e-6, rtol=1e-5)
     ref_last = torch.cat([h[-2], h[-1]], 1) if bidirectional else h[-1]
     torch.testing.assert_close(last, ref_last, atol=1e-6, rtol=1e-5)
+
+
+def test_lstm_weights_saved_as_one_torch_lstm_still_load():
+    # Models saved before the layers were split per direction keep loading.
+    from sknlp.neural._modules import LSTMModule
+
+    torch.manual_seed(0)
+    module = LSTMModule(vocab_size=50, n_classes=2, embedding_dim=6, hidden_size=5,
+                        num_layers=2, bidirectional=True)
+    old = torch.nn.LSTM(6, 5, num_layers=2, batch_first=True, bidirectional=True)
+    state = {k: v for k, v in module.state_dict().items() if not k.startswith("lstm.")}
+    state.update({f"lstm.{k}": v for k, v in old.state_dict().items()})
+    module.load_state_dict(state)
+    torch.testing.assert_close(module.lstm.layers[1][1].weight_hh_l0, old.weight_hh_l1_reverse)
+    torch.testing.assert_close(module.lstm.layers[0][0].bias_ih_l0, old.bias_ih_l0)

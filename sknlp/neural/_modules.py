@@ -86,7 +86,7 @@ class MaskedLSTM(nn.Module):
     within its length (``reverse_padded``), so it too starts on a real token. Outputs at
     padded positions are not meaningful; the caller masks them. This gives the same
     result as packed sequences, but as dense tensors: on CPU, PyTorch's LSTM over a packed
-    batch of unequal lengths is many times slower (measured in ``bench_neural_speed.py``),
+    batch of unequal lengths is many times slower (measured in ``bench_lstm_packing.py``),
     while dense batches take its fast path; length bucketing keeps the padding small.
     """
 
@@ -99,6 +99,21 @@ class MaskedLSTM(nn.Module):
             nn.ModuleList(nn.LSTM(input_size if i == 0 else hidden_size * directions,
                                   hidden_size, batch_first=True) for _ in range(directions))
             for i in range(num_layers))
+        self._register_load_state_dict_pre_hook(self._rename_packed_keys)
+
+    @staticmethod
+    def _rename_packed_keys(state_dict, prefix, *args):
+        """Weights saved when the layers were one ``nn.LSTM`` (``weight_ih_l1_reverse``)
+        load into the per-layer, per-direction modules (``layers.1.1.weight_ih_l0``)."""
+        import re
+
+        for key in [k for k in state_dict if k.startswith(prefix)]:
+            m = re.fullmatch(r"(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?",
+                             key[len(prefix):])
+            if m:
+                name, layer, reverse = m.groups()
+                state_dict[f"{prefix}layers.{layer}.{1 if reverse else 0}.{name}_l0"] = \
+                    state_dict.pop(key)
 
     def forward(self, x, lengths):
         """``x`` (B, T, E), ``lengths`` (B,) >= 1 -> outputs (B, T, hidden * directions)
