@@ -1,5 +1,10 @@
 """Char-level LSTM and Transformer on the deduplicated Chinese reviews (target >= 87 %;
-the TF-IDF char n-gram baseline is in bench_chinese.py)."""
+the TF-IDF char n-gram baseline is in bench_chinese.py).
+
+Usage: ``python bench_neural_chinese.py [config ...]`` with configs from ``CONFIGS``, each
+optionally suffixed ``-w2v`` (embeddings initialised from a char Word2Vec trained without
+labels), e.g. ``lstm-bigrams-w2v``.
+"""
 
 import re
 import sys
@@ -15,15 +20,28 @@ from sknlp.neural import LSTMClassifier, TransformerClassifier
 from sknlp.preprocessing import Tokenizer
 
 TOK = dict(analyzer="char", num_words=5000, maxlen=150)
+# characters and the bigram that starts at each: twice the tokens, so twice maxlen
+TOK_BI = dict(analyzer="char", ngram_range=(1, 2), num_words=30000, maxlen=300)
+
+
+def lstm(tok):
+    return LSTMClassifier(tokenizer=Tokenizer(**tok), embedding_dim=128, hidden_size=128,
+                          pooling="max", dropout=0.4, max_epochs=4, batch_size=64, lr=3e-3,
+                          random_state=0, verbose=1)
+
+
+def transformer(tok):
+    return TransformerClassifier(tokenizer=Tokenizer(**tok), d_model=128, n_heads=4,
+                                 n_layers=2, dim_feedforward=256, dropout=0.2,
+                                 pooling="mean", max_epochs=8, batch_size=64, lr=1e-3,
+                                 random_state=0, verbose=1)
+
+
 CONFIGS = {
-    "lstm": lambda: LSTMClassifier(tokenizer=Tokenizer(**TOK), embedding_dim=128,
-                                   hidden_size=128, pooling="max", dropout=0.4, max_epochs=4,
-                                   batch_size=64, lr=3e-3, random_state=0, verbose=1),
-    "transformer": lambda: TransformerClassifier(tokenizer=Tokenizer(**TOK), d_model=128,
-                                                 n_heads=4, n_layers=2, dim_feedforward=256,
-                                                 dropout=0.2, pooling="mean", max_epochs=8,
-                                                 batch_size=64, lr=1e-3, random_state=0,
-                                                 verbose=1),
+    "lstm": lambda: lstm(TOK),
+    "transformer": lambda: transformer(TOK),
+    "lstm-bigrams": lambda: lstm(TOK_BI),
+    "transformer-bigrams": lambda: transformer(TOK_BI),
 }
 
 
@@ -38,15 +56,17 @@ def news_sentences():
         return [re.sub(r"/[bmes]\s*", "", line).strip() for line in f if line.strip()]
 
 
-def char_vectors(train_texts):
+def char_vectors(train_texts, ngram_range=(1, 1)):
     """Char Word2Vec (skip-gram, 128 d) on the training reviews and the news sentences:
-    no labels, no test reviews."""
+    no labels, no test reviews. ``ngram_range`` as the classifier's tokenizer, so that
+    bigrams get vectors too."""
     news = news_sentences()
     t = time.perf_counter()
-    w2v = Word2Vec(analyzer="char", vector_size=128, sg=1, window=5, min_count=2, epochs=10,
-                   workers=2, random_state=0).fit(list(train_texts) + news)
-    print(f"char Word2Vec on {len(train_texts):,} training reviews + {len(news):,} news "
-          f"sentences: {len(w2v.wv_.index_to_key):,} characters, "
+    w2v = Word2Vec(analyzer="char", ngram_range=ngram_range, vector_size=128, sg=1,
+                   window=5, min_count=2, epochs=10, workers=2,
+                   random_state=0).fit(list(train_texts) + news)
+    print(f"char Word2Vec ngram_range={ngram_range} on {len(train_texts):,} training "
+          f"reviews + {len(news):,} news sentences: {len(w2v.wv_.index_to_key):,} tokens, "
           f"{time.perf_counter() - t:.0f} s", flush=True)
     return w2v
 
@@ -58,10 +78,14 @@ def main(names):
            "random_state=0")
     X_tr, X_te, y_tr, y_te = train_test_split(data.data, data.target, test_size=0.2,
                                               stratify=data.target, random_state=0)
+    vectors = {}
     for name in names:
         clf = CONFIGS[name.removesuffix("-w2v")]()
         if name.endswith("-w2v"):
-            clf.set_params(embeddings=char_vectors(X_tr))
+            key = tuple(clf.tokenizer.ngram_range)
+            if key not in vectors:  # one Word2Vec per tokenization, shared by the models
+                vectors[key] = char_vectors(X_tr, key)
+            clf.set_params(embeddings=vectors[key])
         t = time.perf_counter()
         clf.fit(X_tr, y_tr)
         t_fit = time.perf_counter() - t

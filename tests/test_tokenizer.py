@@ -131,6 +131,52 @@ def test_char_analyzer_for_chinese(zh_reviews):
     assert tok.sequences_to_texts(tok.transform(["很好"])) == ["很好"]
 
 
+def test_char_bigrams_follow_each_character_on_real_reviews(zh_reviews):
+    docs = zh_reviews.data[:300]
+    tok = Tokenizer(analyzer="char", ngram_range=(1, 2), maxlen=None).fit(docs)
+    for doc, tokens in zip(docs[:20], tok.inverse_transform(tok.transform(docs[:20]))):
+        chars = [c for c in doc.lower() if not c.isspace()]
+        expected = []
+        for i, c in enumerate(chars):
+            expected += [c] + ([c + chars[i + 1]] if i + 1 < len(chars) else [])
+        assert tokens == expected
+    # the text reads back from the single characters, bigrams left out
+    assert tok.sequences_to_texts(tok.transform(docs[:5])) == [
+        "".join(c for c in d.lower() if not c.isspace()) for d in docs[:5]]
+    assert set(tok.token_orders_[2:].tolist()) == {1, 2}
+
+
+def test_unknown_ngrams_are_dropped_and_unknown_tokens_become_oov():
+    tok = Tokenizer(ngram_range=(1, 2)).fit(["a good film", "a good plot"])
+    assert tok.inverse_transform(tok.texts_to_sequences(["a good actor"])) == [
+        ["a", "a good", "good", "<unk>"]]
+    assert tok.sequences_to_texts(tok.texts_to_sequences(["a good actor"])) == [
+        "a good <unk>"]
+    bigrams_only = Tokenizer(ngram_range=(2, 2)).fit(["a good film"])
+    assert bigrams_only.inverse_transform(bigrams_only.texts_to_sequences(
+        ["a good actor"])) == [["a good", "<unk>"]]
+
+
+def test_ngrams_never_cross_documents_and_keep_row_lengths():
+    tok = Tokenizer(analyzer="char", ngram_range=(1, 3), maxlen=None).fit(["ab", "", "c"])
+    assert tok.inverse_transform(tok.transform(["ab", "", "c"])) == [
+        ["a", "ab", "b"], [], ["c"]]
+
+
+def test_ngram_of_callable_tokens_that_collides_with_a_token():
+    # a custom analyzer may return tokens holding the joining space: "a b" is then
+    # both a token and the bigram of "a" and "b", and must be one vocabulary entry
+    tok = Tokenizer(analyzer=lambda d: d.split("|"), ngram_range=(1, 2)).fit(["a|b|a b"])
+    assert len(tok.vocabulary_) == len(tok.index_to_token_)
+    assert tok.token_counts_[tok.vocabulary_["a b"]] == 2
+
+
+@pytest.mark.parametrize("bad", [(2, 1), (0, 1), (1,), "12", (1.0, 2)])
+def test_bad_ngram_range_is_explained(bad):
+    with pytest.raises(ValueError, match="ngram_range"):
+        Tokenizer(ngram_range=bad).fit(["a b"])
+
+
 def test_callable_analyzer_with_jieba(zh_reviews):
     jieba = pytest.importorskip("jieba")
     jieba.setLogLevel(60)

@@ -121,6 +121,20 @@ def test_embedding_matrix_rows_follow_tokenizer_ids(fitted, lee_corpus):
     assert coverage > 0.9
 
 
+def test_char_bigram_vectors_initialise_a_bigram_tokenizer(zh_reviews):
+    docs = zh_reviews.data[:1500]
+    tok = Tokenizer(analyzer="char", ngram_range=(1, 2), num_words=2000).fit(docs)
+    w2v = Word2Vec(analyzer="char", ngram_range=(1, 2), **SMALL).fit(docs)
+    M, coverage = w2v.embedding_matrix(tok, random_state=0, return_coverage=True)
+    bigram = next(t for t, n in zip(tok.index_to_token_, tok.token_orders_) if n == 2)
+    np.testing.assert_array_equal(M[tok.vocabulary_[bigram]], w2v.wv_[bigram])
+    assert coverage > 0.9
+    # without the same ngram_range the bigrams have no vectors
+    _, plain = Word2Vec(analyzer="char", **SMALL).fit(docs).embedding_matrix(
+        tok, return_coverage=True)
+    assert plain < 0.5
+
+
 def test_set_output_pandas_and_feature_names(fitted, lee_corpus):
     fitted.set_output(transform="pandas")
     try:

@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..preprocessing._text import document_frequency, factorize, lookup
+from ..preprocessing._text import check_ngram_range, document_frequency, factorize, lookup
 from ..preprocessing._tokenizer import _TEXT_PARAMS, _text_tags
 from ..utils._validation import check_documents, transform_in_chunks
 
@@ -102,8 +102,10 @@ class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         ``fit`` documents. A document without any known word gets a zero vector.
     verbose : bool, default=False
         Show a progress bar over the training epochs.
-    analyzer, lower, filters, split
-        Tokenization, as in :class:`sknlp.preprocessing.Tokenizer`.
+    analyzer, lower, filters, split, ngram_range
+        Tokenization, as in :class:`sknlp.preprocessing.Tokenizer`. To initialise a
+        network whose tokenizer emits n-grams, give both the same ``ngram_range``, so that
+        the n-grams get vectors too.
 
     Attributes
     ----------
@@ -140,13 +142,14 @@ class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "pretrained": "no_validation",
         "pooling": [StrOptions({"mean", "max", "tfidf"})],
         "verbose": ["verbose"],
+        "ngram_range": [tuple, list],
         **_TEXT_PARAMS,
     }
 
     def __init__(self, *, vector_size=100, sg=0, window=5, min_count=5, negative=5, epochs=5,
                  sample=1e-3, alpha=0.025, workers=1, random_state=None, pretrained=None,
                  pooling="mean", verbose=False, analyzer="word", lower=True, filters=None,
-                 split=None):
+                 split=None, ngram_range=(1, 1)):
         self.vector_size = vector_size
         self.sg = sg
         self.window = window
@@ -164,10 +167,13 @@ class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.lower = lower
         self.filters = filters
         self.split = split
+        self.ngram_range = ngram_range
 
     def _factorize(self, docs):
+        ngram_range = tuple(getattr(self, "ngram_range", (1, 1)))  # saved before the option
+        check_ngram_range(ngram_range)
         return factorize(docs, analyzer=self.analyzer, lower=self.lower,
-                         filters=self.filters, split=self.split)
+                         filters=self.filters, split=self.split, ngram_range=ngram_range)
 
     def _train(self, corpus):
         from gensim.models import Word2Vec as GensimWord2Vec

@@ -14,6 +14,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import chain, count
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -67,12 +68,16 @@ class Corpus:
         Distinct tokens.
     n_docs : int
         Number of documents, including those without any token.
+    orders : ndarray of shape (len(uniques),) or None
+        n-gram order of each distinct token, when :func:`interleave_ngrams` made them;
+        ``None`` means all are single tokens.
     """
 
     codes: np.ndarray
     doc: np.ndarray
     uniques: list
     n_docs: int
+    orders: np.ndarray = None
 
     @property
     def lengths(self):
@@ -236,7 +241,78 @@ def _factorize_callable(docs, analyzer):
     return Corpus(codes, doc, list(table), len(docs))
 
 
-def factorize(docs, *, analyzer="word", lower=True, filters=None, split=None):
+def interleave_ngrams(corpus, ngram_range, joiner):
+    """Replace each token by the n-grams that start at it, orders ``ngram_range``.
+
+    With ``(1, 2)``, ``a b c`` becomes ``a, a b, b, b c, c``: the sequence keeps its order
+    and every position carries its token and the n-grams that begin there (n-grams never
+    cross documents). Distinct n-grams are found with integer keys, ``(n-1)-gram id *
+    n_tokens + next token``, so no string is built per occurrence.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        Single tokens.
+    ngram_range : tuple (min_n, max_n)
+        Orders to emit, ``1 <= min_n <= max_n``.
+    joiner : str
+        Put between the tokens of an n-gram's string (``""`` for characters).
+
+    Returns
+    -------
+    corpus : Corpus
+        With ``orders`` set.
+    """
+    lo, hi = ngram_range
+    tokens = corpus.codes.astype(np.int64)
+    n_u = len(corpus.uniques)
+    gram, valid, names = tokens, np.ones(len(tokens), bool), corpus.uniques
+    pos, codes, ranks, uniques, orders = [], [], [], [], []
+    for n in range(1, hi + 1):
+        if n > 1:
+            m = max(len(tokens) - n + 1, 0)
+            ok = valid[:m] & (corpus.doc[:m] == corpus.doc[n - 1 :])
+            keys = gram[:m][ok] * n_u + tokens[n - 1 :][ok]
+            found, distinct = pd.factorize(keys)
+            gram = np.full(m, -1, dtype=np.int64)
+            gram[ok] = found
+            valid = ok
+            distinct = np.asarray(distinct, dtype=np.int64)
+            names = [names[p] + joiner + corpus.uniques[t]
+                     for p, t in zip((distinct // n_u).tolist(), (distinct % n_u).tolist())]
+        if n >= lo:
+            at = np.flatnonzero(valid)
+            pos.append(at)
+            codes.append(gram[at] + len(uniques))
+            ranks.append(np.full(len(at), n - lo, dtype=np.int64))
+            uniques.extend(names)
+            orders.append(np.full(len(names), n, dtype=np.int16))
+    pos, codes, ranks = np.concatenate(pos), np.concatenate(codes), np.concatenate(ranks)
+    orders = np.concatenate(orders)
+    order = np.argsort(pos * (hi - lo + 1) + ranks, kind="stable")
+    codes = codes[order]
+    if len(set(uniques)) < len(uniques):  # a callable's tokens may hold the joiner
+        table = {}
+        remap = np.array([table.setdefault(t, len(table)) for t in uniques], dtype=np.int64)
+        merged = np.full(len(table), hi, dtype=np.int16)
+        np.minimum.at(merged, remap, orders)
+        codes, uniques, orders = remap[codes], list(table), merged
+    return Corpus(codes.astype(np.int32), corpus.doc[pos[order]], uniques, corpus.n_docs,
+                  orders)
+
+
+def check_ngram_range(ngram_range):
+    """Raise a ValueError unless ``ngram_range`` is ``(min_n, max_n)``, 1 <= min_n <= max_n."""
+    r = ngram_range
+    if not (isinstance(r, (tuple, list)) and len(r) == 2
+            and all(isinstance(v, Integral) and not isinstance(v, bool) for v in r)
+            and 1 <= r[0] <= r[1]):
+        raise ValueError(f"ngram_range should be (min_n, max_n) with 1 <= min_n <= max_n, "
+                         f"got {r!r}")
+
+
+def factorize(docs, *, analyzer="word", lower=True, filters=None, split=None,
+              ngram_range=(1, 1)):
     """Tokenize ``docs`` into a :class:`Corpus`.
 
     Parameters
@@ -254,18 +330,26 @@ def factorize(docs, *, analyzer="word", lower=True, filters=None, split=None):
         control characters for ``"word"``; nothing beyond whitespace for ``"char"``.
     split : str or None
         Extra separator characters; ``None`` means whitespace.
+    ngram_range : tuple (min_n, max_n), default=(1, 1)
+        Emit, at each position, the n-grams of these orders that start there (see
+        :func:`interleave_ngrams`); n-grams of characters are joined with nothing, others
+        with a space.
 
     Returns
     -------
     corpus : Corpus
     """
     if callable(analyzer):
-        return _factorize_callable(docs, analyzer)
-    if analyzer == "word":
-        return _factorize_words(docs, lower=lower, filters=filters, split=split)
-    if analyzer == "char":
-        return _factorize_chars(docs, lower=lower, filters=filters, split=split)
-    raise ValueError(f"analyzer should be 'word', 'char' or a callable, got {analyzer!r}")
+        corpus = _factorize_callable(docs, analyzer)
+    elif analyzer == "word":
+        corpus = _factorize_words(docs, lower=lower, filters=filters, split=split)
+    elif analyzer == "char":
+        corpus = _factorize_chars(docs, lower=lower, filters=filters, split=split)
+    else:
+        raise ValueError(f"analyzer should be 'word', 'char' or a callable, got {analyzer!r}")
+    if tuple(ngram_range) == (1, 1):
+        return corpus
+    return interleave_ngrams(corpus, ngram_range, "" if analyzer == "char" else " ")
 
 
 def analyze(doc, **kwargs):

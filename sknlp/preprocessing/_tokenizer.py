@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import check_documents, transform_in_chunks
-from ._text import factorize, first_occurrence, lookup, pad_ragged
+from ._text import check_ngram_range, factorize, first_occurrence, lookup, pad_ragged
 
 PAD_TOKEN = "<pad>"
 
@@ -63,6 +63,14 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         digits and CJK runs stay whole). ``"char"``: one token per character, the usual
         choice for Chinese. A callable maps a document to its list of tokens, e.g.
         ``jieba.lcut`` for Chinese word segmentation.
+    ngram_range : tuple (min_n, max_n), default=(1, 1)
+        Orders of the n-grams in the sequence. Each position carries the n-grams that
+        start there, in increasing order: with ``(1, 2)`` and ``analyzer="char"``,
+        ``"好看"`` becomes ``好, 好看, 看``. The vocabulary, ``num_words`` and ``maxlen``
+        count n-grams like tokens, so a sequence of ``(1, 2)`` is about twice as long.
+        Character bigrams give a char-level model the words of a language written without
+        spaces. Tokens of order ``min_n`` follow ``oov_token``; longer n-grams outside the
+        vocabulary are dropped, as their tokens are still in the sequence.
     oov_token : str, default="<unk>"
         Token given id 1 and used for every token outside the vocabulary. ``None`` drops
         unknown tokens instead.
@@ -90,6 +98,8 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         Id of ``oov_token``, or ``None``.
     maxlen_ : int
         Length of the output rows.
+    token_orders_ : ndarray of shape (vocab_size_,)
+        n-gram order of each id's token (0 for the reserved ids).
     n_documents_ : int
         Number of training documents.
 
@@ -116,18 +126,20 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         "maxlen": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "padding": [StrOptions({"pre", "post"})],
         "truncating": [StrOptions({"pre", "post"})],
+        "ngram_range": [tuple, list],
         **_TEXT_PARAMS,
     }
 
     def __init__(self, *, num_words=None, min_freq=1, lower=True, filters=None, split=None,
-                 analyzer="word", oov_token="<unk>", maxlen="auto", padding="post",
-                 truncating="post"):
+                 analyzer="word", ngram_range=(1, 1), oov_token="<unk>", maxlen="auto",
+                 padding="post", truncating="post"):
         self.num_words = num_words
         self.min_freq = min_freq
         self.lower = lower
         self.filters = filters
         self.split = split
         self.analyzer = analyzer
+        self.ngram_range = ngram_range
         self.oov_token = oov_token
         self.maxlen = maxlen
         self.padding = padding
@@ -135,9 +147,14 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 
     # -- fitting -----------------------------------------------------------------------
 
+    def _ngram_range(self):
+        return tuple(getattr(self, "ngram_range", (1, 1)))  # models saved before the option
+
     def _factorize(self, docs):
+        check_ngram_range(self._ngram_range())
         return factorize(docs, analyzer=self.analyzer, lower=self.lower,
-                         filters=self.filters, split=self.split)
+                         filters=self.filters, split=self.split,
+                         ngram_range=self._ngram_range())
 
     def _fit_corpus(self, corpus):
         reserved = [PAD_TOKEN] + ([self.oov_token] if self.oov_token is not None else [])
@@ -166,6 +183,9 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         self.vocabulary_ = {t: i for i, t in enumerate(tokens)}
         self.index_to_token_ = np.array(tokens, dtype=object)
         self.token_counts_ = np.concatenate([np.zeros(len(reserved), np.int64), counts[order]])
+        orders = np.ones(n_u, np.int64) if corpus.orders is None else corpus.orders
+        self.token_orders_ = np.concatenate([np.zeros(len(reserved), np.int64),
+                                             orders[order].astype(np.int64)])
         self.vocab_size_ = len(tokens)
         self.oov_id_ = 1 if self.oov_token is not None else None
         self.n_documents_ = corpus.n_docs
@@ -180,10 +200,15 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 
     def _encode(self, corpus):
         """Vocabulary ids of the corpus' tokens, unknown ones mapped to OOV or dropped."""
-        default = -1 if self.oov_id_ is None else self.oov_id_
-        ids = lookup(corpus.uniques, self.vocabulary_, default)[corpus.codes]
+        known = lookup(corpus.uniques, self.vocabulary_, -1)
+        if self.oov_id_ is not None:
+            unknown_id = np.full(len(known), self.oov_id_, dtype=np.int32)
+            if corpus.orders is not None:  # unknown n-grams above the lowest order go
+                unknown_id[corpus.orders > self._ngram_range()[0]] = -1
+            known = np.where(known >= 0, known, unknown_id)
+        ids = known[corpus.codes]
         doc = corpus.doc
-        if self.oov_id_ is None:
+        if (known < 0).any():
             keep = ids >= 0
             ids, doc = ids[keep], doc[keep]
         return ids, doc
@@ -300,6 +325,9 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     def sequences_to_texts(self, X):
         """Decode id sequences to strings (tokens joined by a space; no space for ``"char"``).
 
+        With ``ngram_range`` starting at 1, only the single tokens are joined, so the text
+        reads as it was tokenized; otherwise the n-grams are joined as they are.
+
         Parameters
         ----------
         X : array-like of shape (n_docs, seq_len) or list of lists of int
@@ -310,6 +338,12 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         texts : list of str
         """
         sep = "" if self.analyzer == "char" else " "
+        lo, hi = self._ngram_range()
+        if lo == 1 and hi > 1:
+            single = self.token_orders_ <= 1  # tokens and the reserved ids
+            X = [np.asarray(row, dtype=np.int64) for row in X]
+            X = [row[(row < 0) | (row >= self.vocab_size_)
+                     | single[np.clip(row, 0, self.vocab_size_ - 1)]] for row in X]
         return [sep.join(tokens) for tokens in self.inverse_transform(X)]
 
     @property
