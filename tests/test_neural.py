@@ -203,6 +203,21 @@ def test_word2vec_initialised_embeddings(imdb_small):
             Tokenizer(maxlen=20).fit_transform(X), y)
 
 
+def test_char_bigram_lstm_with_bigram_vectors(zh_split):
+    X_tr, y_tr, X_te, y_te = zh_split
+    tok = Tokenizer(analyzer="char", ngram_range=(1, 2), num_words=6000, maxlen=240)
+    w2v = Word2Vec(analyzer="char", ngram_range=(1, 2), vector_size=48, min_count=2,
+                   epochs=3, random_state=0)
+    clf = LSTMClassifier(**{**TINY_LSTM, "embedding_dim": 48, "hidden_size": 48,
+                            "tokenizer": tok, "embeddings": w2v, "max_epochs": 6,
+                            "lr": 1e-2}).fit(X_tr, y_tr)
+    # the bigrams of the vocabulary started from their own vectors, not random ones
+    _, coverage = clf.embeddings_.embedding_matrix(clf.tokenizer_, return_coverage=True)
+    assert coverage > 0.9
+    assert any(n == 2 for n in clf.tokenizer_.token_orders_)
+    assert clf.score(X_te, y_te) > 0.7  # majority class is about 0.52
+
+
 def test_warm_start_continues_training(imdb_small):
     X, y = imdb_small[0][:80], imdb_small[1][:80]
     clf = LSTMClassifier(**{**TINY_LSTM, "max_epochs": 1, "warm_start": True}).fit(X, y)
