@@ -17,7 +17,8 @@ INIT_PARAMS = {
     "BagOfWords": [{}, {"weighting": "tfidf"}, {"weighting": "nb"}],
     "NGram": [{"ngram_range": (1, 2)}, {"weighting": "nb", "ngram_range": (1, 3)},
               {"hashing": True, "n_features": 256, "weighting": "tfidf"}],
-    "Tokenizer": [{"maxlen": 20}, {"analyzer": "char", "num_words": 50}],
+    "Tokenizer": [{"maxlen": 20}, {"analyzer": "char", "num_words": 50},
+                  {"ngram_range": (1, 2), "maxlen": 30}],
     "DistilledClassifier": [{
         "teacher": make_pipeline(BagOfWords(), LogisticRegression()),
         "student": LSTMClassifier(embedding_dim=8, hidden_size=8, max_epochs=1,
