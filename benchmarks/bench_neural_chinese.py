@@ -24,6 +24,7 @@ from sknlp.preprocessing import Tokenizer
 TOK = dict(analyzer="char", num_words=5000, maxlen=150)
 # characters and the bigram that starts at each: twice the tokens, so twice maxlen
 TOK_BI = dict(analyzer="char", ngram_range=(1, 2), num_words=30000, maxlen=300)
+TOK_TRI = dict(analyzer="char", ngram_range=(1, 3), num_words=50000, maxlen=450)
 
 
 def lstm(tok):
@@ -43,6 +44,7 @@ CONFIGS = {
     "lstm": lambda: lstm(TOK),
     "transformer": lambda: transformer(TOK),
     "lstm-bigrams": lambda: lstm(TOK_BI),
+    "lstm-trigrams": lambda: lstm(TOK_TRI),
     "transformer-bigrams": lambda: transformer(TOK_BI),
 }
 
