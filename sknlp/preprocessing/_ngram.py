@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import check_token_sequences
 from ._bow import _BAG_DOC, _BaseBag, _gram_keys
-from ._text import document_frequency, pad_ragged
+from ._text import check_ngram_range, document_frequency, pad_ragged
 
 
 class NGram(_BaseBag):
@@ -109,10 +109,7 @@ class NGram(_BaseBag):
         return tuple(range(lo, hi + 1))
 
     def _check_params(self):
-        r = self.ngram_range
-        if not (len(r) == 2 and all(isinstance(v, Integral) for v in r) and 1 <= r[0] <= r[1]):
-            raise ValueError(f"ngram_range should be (min_n, max_n) with 1 <= min_n <= max_n, "
-                             f"got {r!r}")
+        check_ngram_range(self.ngram_range)
         if self.hashing and self.max_features is not None:
             raise ValueError("max_features has no meaning with hashing=True; set n_features")
 

@@ -339,6 +339,7 @@ def factorize(docs, *, analyzer="word", lower=True, filters=None, split=None,
     -------
     corpus : Corpus
     """
+    check_ngram_range(ngram_range)
     if callable(analyzer):
         corpus = _factorize_callable(docs, analyzer)
     elif analyzer == "word":

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import check_documents, transform_in_chunks
-from ._text import check_ngram_range, factorize, first_occurrence, lookup, pad_ragged
+from ._text import factorize, first_occurrence, lookup, pad_ragged
 
 PAD_TOKEN = "<pad>"
 
@@ -151,7 +151,6 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         return tuple(getattr(self, "ngram_range", (1, 1)))  # models saved before the option
 
     def _factorize(self, docs):
-        check_ngram_range(self._ngram_range())
         return factorize(docs, analyzer=self.analyzer, lower=self.lower,
                          filters=self.filters, split=self.split,
                          ngram_range=self._ngram_range())
