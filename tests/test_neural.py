@@ -218,6 +218,15 @@ def test_char_bigram_lstm_with_bigram_vectors(zh_split):
     assert clf.score(X_te, y_te) > 0.7  # majority class is about 0.52
 
 
+def test_word2vec_without_the_tokenizers_ngrams_is_named(zh_split):
+    X_tr, y_tr = zh_split[0][:300], zh_split[1][:300]
+    tok = Tokenizer(analyzer="char", ngram_range=(1, 2), num_words=3000, maxlen=120)
+    w2v = Word2Vec(analyzer="char", vector_size=8, min_count=2, epochs=1, random_state=0)
+    with pytest.warns(UserWarning, match=r"ngram_range=\(1, 2\).*ngram_range=\(1, 1\)"):
+        LSTMClassifier(**{**TINY_LSTM, "tokenizer": tok, "embeddings": w2v,
+                          "max_epochs": 1}).fit(X_tr, y_tr)
+
+
 def test_warm_start_continues_training(imdb_small):
     X, y = imdb_small[0][:80], imdb_small[1][:80]
     clf = LSTMClassifier(**{**TINY_LSTM, "max_epochs": 1, "warm_start": True}).fit(X, y)

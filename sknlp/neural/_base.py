@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -196,7 +197,17 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         if not hasattr(w2v, "wv_"):  # unfitted: train on the fit documents
             w2v = clone(w2v).fit(docs)
         self.embeddings_ = w2v
-        return w2v.embedding_matrix(self.tokenizer_, random_state=seed)
+        matrix, coverage = w2v.embedding_matrix(self.tokenizer_, random_state=seed,
+                                                return_coverage=True)
+        tok_range = self.tokenizer_._ngram_range()
+        w2v_range = tuple(getattr(w2v, "ngram_range", (1, 1)))
+        if tok_range != w2v_range:
+            warnings.warn(
+                f"the tokenizer has ngram_range={tok_range} but the Word2Vec has "
+                f"ngram_range={w2v_range}: only {coverage:.0%} of the vocabulary gets a "
+                "trained vector, the rest starts random; give both the same ngram_range",
+                UserWarning, stacklevel=3)
+        return matrix
 
     # -- training -------------------------------------------------------------------------
 
