@@ -218,6 +218,28 @@ def test_char_bigram_lstm_with_bigram_vectors(zh_split):
     assert clf.score(X_te, y_te) > 0.7  # majority class is about 0.52
 
 
+def test_soft_voting_with_a_linear_model(zh_split):
+    """The averaging of BENCHMARKS.md's Chinese row, as a user writes it: the neural model
+    and an n-gram pipeline in a soft VotingClassifier, string labels."""
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from sknlp.preprocessing import NGram
+
+    X_tr, y_tr, X_te, y_te = zh_split
+    lstm = LSTMClassifier(**{**TINY_LSTM, "embedding_dim": 32, "hidden_size": 32,
+                             "tokenizer": Tokenizer(analyzer="char", num_words=3000,
+                                                    maxlen=120),
+                             "max_epochs": 6, "lr": 1e-2})
+    linear = make_pipeline(NGram(analyzer="char", ngram_range=(1, 3), weighting="tfidf"),
+                           LogisticRegression(C=10, max_iter=1000))
+    vote = VotingClassifier([("lstm", lstm), ("linear", linear)], voting="soft").fit(X_tr, y_tr)
+    members = [est.predict_proba(X_te) for est in vote.estimators_]
+    np.testing.assert_allclose(vote.predict_proba(X_te), np.mean(members, axis=0), rtol=1e-6)
+    assert set(vote.predict(X_te)) <= {"neg", "pos"}
+    assert vote.score(X_te, y_te) > 0.7  # majority class is about 0.52
+
+
 def test_word2vec_without_the_tokenizers_ngrams_is_named(zh_split):
     X_tr, y_tr = zh_split[0][:300], zh_split[1][:300]
     tok = Tokenizer(analyzer="char", ngram_range=(1, 2), num_words=3000, maxlen=120)
