@@ -136,3 +136,35 @@ def test_what_cannot_be_saved_safely_is_named(tmp_path, imdb_small):
     with pytest.raises(ValueError, match="not an sknlp model file"):
         (tmp_path / "text.sknlp").write_text("hello")
         sknlp.load(tmp_path / "text.sknlp")
+
+
+def _as_before_ngram_range(model, part=None):
+    """A pickled copy without ``ngram_range``, as releases before that option saved it."""
+    import pickle
+
+    old = pickle.loads(pickle.dumps(model))
+    del (getattr(old, part) if part else old).__dict__["ngram_range"]
+    return old
+
+
+def test_objects_pickled_before_ngram_range_existed_still_work(imdb_small):
+    import warnings
+
+    X, y, X_te = imdb_small[0][:80], imdb_small[1][:80], imdb_small[2][:20]
+    tok = Tokenizer(num_words=300).fit(X)
+    np.testing.assert_array_equal(_as_before_ngram_range(tok).transform(X_te), tok.transform(X_te))
+    w2v = Word2Vec(vector_size=8, min_count=1, epochs=1, random_state=0).fit(X)
+    old_w2v = _as_before_ngram_range(w2v)
+    np.testing.assert_array_equal(old_w2v.transform(X_te), w2v.transform(X_te))
+
+    def lstm(vectors):
+        return LSTMClassifier(tokenizer=Tokenizer(num_words=300, maxlen=40), embeddings=vectors,
+                              embedding_dim=8, hidden_size=8, max_epochs=1, random_state=0)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ngram_range mismatch warning for old vectors
+        from_old = lstm(old_w2v).fit(X, y)
+    expected = lstm(w2v).fit(X, y).predict_proba(X_te)
+    np.testing.assert_array_equal(from_old.predict_proba(X_te), expected)
+    np.testing.assert_array_equal(
+        _as_before_ngram_range(from_old, "tokenizer_").predict_proba(X_te), expected)

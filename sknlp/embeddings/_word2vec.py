@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..preprocessing._text import document_frequency, factorize, lookup
+from ..preprocessing._text import document_frequency, factorize, lookup, ngram_range_of
 from ..preprocessing._tokenizer import _TEXT_PARAMS, _text_tags
 from ..utils._validation import check_documents, transform_in_chunks
 
@@ -172,7 +172,7 @@ class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _factorize(self, docs):
         return factorize(docs, analyzer=self.analyzer, lower=self.lower,
                          filters=self.filters, split=self.split,
-                         ngram_range=getattr(self, "ngram_range", (1, 1)))  # older saves
+                         ngram_range=ngram_range_of(self))
 
     def _train(self, corpus):
         from gensim.models import Word2Vec as GensimWord2Vec

@@ -15,6 +15,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..preprocessing import Tokenizer
+from ..preprocessing._text import ngram_range_of
 from ..preprocessing._tokenizer import _text_tags
 from ..utils._validation import (
     check_documents,
@@ -199,8 +200,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         self.embeddings_ = w2v
         matrix, coverage = w2v.embedding_matrix(self.tokenizer_, random_state=seed,
                                                 return_coverage=True)
-        tok_range = self.tokenizer_._ngram_range()
-        w2v_range = tuple(getattr(w2v, "ngram_range", (1, 1)))
+        tok_range, w2v_range = ngram_range_of(self.tokenizer_), ngram_range_of(w2v)
         if tok_range != w2v_range:
             warnings.warn(
                 f"the tokenizer has ngram_range={tok_range} but the Word2Vec has "

@@ -311,6 +311,11 @@ def check_ngram_range(ngram_range):
                          f"got {r!r}")
 
 
+def ngram_range_of(estimator):
+    """``estimator.ngram_range`` as a tuple; ``(1, 1)`` for objects pickled before it existed."""
+    return tuple(getattr(estimator, "ngram_range", (1, 1)))
+
+
 def factorize(docs, *, analyzer="word", lower=True, filters=None, split=None,
               ngram_range=(1, 1)):
     """Tokenize ``docs`` into a :class:`Corpus`.

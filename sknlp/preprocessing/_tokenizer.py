@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import check_documents, transform_in_chunks
-from ._text import factorize, first_occurrence, lookup, pad_ragged
+from ._text import factorize, first_occurrence, lookup, ngram_range_of, pad_ragged
 
 PAD_TOKEN = "<pad>"
 
@@ -147,13 +147,10 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 
     # -- fitting -----------------------------------------------------------------------
 
-    def _ngram_range(self):
-        return tuple(getattr(self, "ngram_range", (1, 1)))  # models saved before the option
-
     def _factorize(self, docs):
         return factorize(docs, analyzer=self.analyzer, lower=self.lower,
                          filters=self.filters, split=self.split,
-                         ngram_range=self._ngram_range())
+                         ngram_range=ngram_range_of(self))
 
     def _fit_corpus(self, corpus):
         reserved = [PAD_TOKEN] + ([self.oov_token] if self.oov_token is not None else [])
@@ -203,7 +200,7 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         if self.oov_id_ is not None:
             unknown_id = np.full(len(known), self.oov_id_, dtype=np.int32)
             if corpus.orders is not None:  # unknown n-grams above the lowest order go
-                unknown_id[corpus.orders > self._ngram_range()[0]] = -1
+                unknown_id[corpus.orders > ngram_range_of(self)[0]] = -1
             known = np.where(known >= 0, known, unknown_id)
         ids = known[corpus.codes]
         doc = corpus.doc
@@ -337,7 +334,7 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         texts : list of str
         """
         sep = "" if self.analyzer == "char" else " "
-        lo, hi = self._ngram_range()
+        lo, hi = ngram_range_of(self)
         if lo == 1 and hi > 1:
             single = self.token_orders_ <= 1  # tokens and the reserved ids
             X = [np.asarray(row, dtype=np.int64) for row in X]
