@@ -57,12 +57,21 @@ def split():
                             random_state=0)
 
 
+def linear_model(C=30):
+    """The char n-gram linear model; C=30 is what 3-fold CV on the training reviews picks."""
+    return make_pipeline(NGram(analyzer="char", ngram_range=(1, 3), weighting="tfidf",
+                               sublinear_tf=True), LogisticRegression(C=C, max_iter=2000))
+
+
+def accuracy(proba, y):
+    return float((proba.argmax(1) == y).mean())
+
+
 def ensemble():
     X_tr, X_te, y_tr, y_te = split()
     probs = {}
-    pipe = make_pipeline(NGram(analyzer="char", ngram_range=(1, 3), weighting="tfidf",
-                               sublinear_tf=True), LogisticRegression(max_iter=2000))
-    search = GridSearchCV(pipe, {"logisticregression__C": [3, 10, 30]}, cv=3).fit(X_tr, y_tr)
+    search = GridSearchCV(linear_model(), {"logisticregression__C": [3, 10, 30]},
+                          cv=3).fit(X_tr, y_tr)
     print(f"linear: C={search.best_params_['logisticregression__C']} by CV", flush=True)
     probs["linear"] = search.predict_proba(X_te)
     vectors = char_vectors(X_tr, (1, 2), 0)
@@ -70,17 +79,14 @@ def ensemble():
         clf = CONFIGS["lstm-bigrams"]().set_params(random_state=seed, embeddings=vectors,
                                                    verbose=0).fit(X_tr, y_tr)
         probs[f"lstm seed {seed}"] = clf.predict_proba(X_te)
-
-    def acc(p):
-        return float((p.argmax(1) == y_te).mean())
-
     for name, p in probs.items():
-        print(f"{name:28s} acc {acc(p):.4f}")
+        print(f"{name:28s} acc {accuracy(p, y_te):.4f}")
     combos = {"lstm seeds 0+1": ["lstm seed 0", "lstm seed 1"],
               "linear + lstm seed 0": ["linear", "lstm seed 0"],
               "linear + lstm seeds 0+1": list(probs)}
     for name, keys in combos.items():
-        print(f"{name:28s} acc {acc(sum(probs[k] for k in keys)):.4f}  (mean probability)")
+        print(f"{name:28s} acc {accuracy(sum(probs[k] for k in keys), y_te):.4f}  "
+              "(mean probability)")
 
 
 class BiLM(nn.Module):
@@ -198,28 +204,24 @@ def smoothing(seeds):
                 clf = CONFIGS["lstm-bigrams"]().set_params(random_state=seed, embeddings=vectors,
                                                            verbose=0).fit(X_tr, y_tr)
                 probs[seed, eps] = clf.predict_proba(X_te)
-                acc = (probs[seed, eps].argmax(1) == y_te).mean()
-                print(f"seed {seed} label smoothing {eps}: acc {acc:.4f} "
+                print(f"seed {seed} label smoothing {eps}: "
+                      f"acc {accuracy(probs[seed, eps], y_te):.4f} "
                       f"({time.perf_counter() - t:.0f} s)", flush=True)
     finally:
         base.torch.nn.CrossEntropyLoss = cross_entropy
     for eps in (0.0, 0.2, 0.3):
-        accs = [(probs[s, eps].argmax(1) == y_te).mean() for s in seeds]
+        accs = [accuracy(probs[s, eps], y_te) for s in seeds]
         print(f"label smoothing {eps}: mean acc {np.mean(accs):.4f} over {len(seeds)} seeds")
-    linear = make_pipeline(NGram(analyzer="char", ngram_range=(1, 3), weighting="tfidf",
-                                 sublinear_tf=True), LogisticRegression(C=30, max_iter=2000))
-    p_lin = linear.fit(X_tr, y_tr).predict_proba(X_te)
+    p_lin = linear_model().fit(X_tr, y_tr).predict_proba(X_te)
     p_all = np.mean(list(probs.values()), axis=0)
-    print(f"mean probability of the {len(probs)} LSTM runs: acc "
-          f"{(p_all.argmax(1) == y_te).mean():.4f}; with the linear model (C=30) as much as "
-          f"all of them together: {((p_all + p_lin).argmax(1) == y_te).mean():.4f}")
+    print(f"mean probability of the {len(probs)} LSTM runs: acc {accuracy(p_all, y_te):.4f}; "
+          f"with the linear model (C=30) as much as all of them together: "
+          f"{accuracy(p_all + p_lin, y_te):.4f}")
 
 
 def errors():
     X_tr, X_te, y_tr, y_te = split()
-    linear = make_pipeline(NGram(analyzer="char", ngram_range=(1, 3), weighting="tfidf",
-                                 sublinear_tf=True), LogisticRegression(C=30, max_iter=2000))
-    pred = linear.fit(X_tr, y_tr).predict(X_te)
+    pred = linear_model().fit(X_tr, y_tr).predict(X_te)
     wrong = np.flatnonzero(pred != y_te)
     print(f"linear model: {len(wrong)} of {len(y_te)} test reviews wrong; 60 of them "
           "(label 0 neg, 1 pos):")

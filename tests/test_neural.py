@@ -4,13 +4,15 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.ensemble import VotingClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from sknlp.embeddings import Word2Vec
 from sknlp.neural import LSTMClassifier, TransformerClassifier
 from sknlp.neural._training import BatchIterator, TrainingDiverged, compact
-from sknlp.preprocessing import Tokenizer
+from sknlp.preprocessing import NGram, Tokenizer
 
 TINY_LSTM = dict(embedding_dim=16, hidden_size=16, max_epochs=2, batch_size=32,
                  random_state=0, tokenizer=Tokenizer(num_words=2000, maxlen=100))
@@ -221,11 +223,6 @@ def test_char_bigram_lstm_with_bigram_vectors(zh_split):
 def test_soft_voting_with_a_linear_model(zh_split):
     """The averaging of BENCHMARKS.md's Chinese row, as a user writes it: the neural model
     and an n-gram pipeline in a soft VotingClassifier, string labels."""
-    from sklearn.ensemble import VotingClassifier
-    from sklearn.linear_model import LogisticRegression
-
-    from sknlp.preprocessing import NGram
-
     X_tr, y_tr, X_te, y_te = zh_split
     lstm = LSTMClassifier(**{**TINY_LSTM, "embedding_dim": 32, "hidden_size": 32,
                              "tokenizer": Tokenizer(analyzer="char", num_words=3000,

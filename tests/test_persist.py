@@ -2,7 +2,9 @@
 anything from them."""
 
 import json
+import pickle
 import sys
+import warnings
 import zipfile
 
 import numpy as np
@@ -140,16 +142,12 @@ def test_what_cannot_be_saved_safely_is_named(tmp_path, imdb_small):
 
 def _as_before_ngram_range(model, part=None):
     """A pickled copy without ``ngram_range``, as releases before that option saved it."""
-    import pickle
-
     old = pickle.loads(pickle.dumps(model))
     del (getattr(old, part) if part else old).__dict__["ngram_range"]
     return old
 
 
 def test_objects_pickled_before_ngram_range_existed_still_work(imdb_small):
-    import warnings
-
     X, y, X_te = imdb_small[0][:80], imdb_small[1][:80], imdb_small[2][:20]
     tok = Tokenizer(num_words=300).fit(X)
     np.testing.assert_array_equal(_as_before_ngram_range(tok).transform(X_te), tok.transform(X_te))
