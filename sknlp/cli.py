@@ -11,6 +11,12 @@ Sub-commands::
     sknlp predict    MODEL [TEXT ...]          (texts from stdin when none are given)
     sknlp benchmark  [--dataset NAME | --data FILE] [--models a,b,c] [--plot FILE]
     sknlp demo       MODEL [--port PORT]
+
+Model files are written and read with :func:`sknlp.save` / :func:`sknlp.load`, a format that
+runs no code when read. A pickle or joblib file can run any code when it is loaded: the
+command refuses one unless ``--trust-pickle`` says that it comes from someone you trust.
+Ctrl-C during ``train`` stops at once with exit status 130; the model of the last finished
+epoch is saved to ``--output`` only with ``--save-interrupted``.
 """
 
 import argparse
@@ -140,7 +146,16 @@ def load_file(path, text_col="text", label_col="label", *, require_labels=True):
     texts : list of str
     labels : ndarray or None
     """
-    frame = _read_table(path)
+    import pandas as pd
+
+    try:
+        frame = _read_table(path)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty: expected a header row and one row per text") \
+            from None
+    if len(frame) == 0:
+        raise ValueError(f"{path} has a header ({', '.join(map(str, frame.columns))}) but no "
+                         "rows")
     columns = ", ".join(map(repr, frame.columns))
     if text_col not in frame.columns:
         raise KeyError(f"{path}: no text column {text_col!r}; the columns are {columns} "
@@ -234,17 +249,70 @@ def _timed_score(model, X, y):
     return acc, len(X) / max(time.perf_counter() - t, 1e-9)
 
 
-def _load_model(path):
-    import joblib
+PICKLE_HINT = "--trust-pickle"
+
+
+def load_model(path, *, trust_pickle=False):
+    """A model file as the command reads it: :func:`sknlp.save`'s format, which runs no
+    code, or, only when ``trust_pickle`` is set, a pickle/joblib file.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    sknlp.ModelFileError
+        The file is not a model file, is damaged, or is a pickle and ``trust_pickle`` is off.
+    """
+    import zipfile
+
+    from ._persist import ModelFileError, load
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such model file: {path} (make one with `sknlp train "
                                 "--output FILE`)")
-    return joblib.load(path)
+    if zipfile.is_zipfile(path):
+        return load(path)
+    with open(path, "rb") as f:
+        head = f.read(2)
+    if not trust_pickle:
+        kind = ("a pickle/joblib file" if head[:1] == b"\x80" or head[:1] in (b"x", b"\x1f")
+                else "not an sknlp model file")
+        hint = (f"loading a pickle runs whatever code it holds: if you trust whoever made "
+                f"it, pass {PICKLE_HINT}; or re-save it with sknlp.save" if kind.startswith("a ")
+                else "it may be empty or truncated")
+        raise ModelFileError(f"{path} is {kind}; {hint}")
+    import joblib
+
+    try:
+        return joblib.load(path)
+    except Exception as exc:  # noqa: BLE001 - any failure of an unpickler: one clear error
+        raise ModelFileError(f"{path} could not be read as a joblib/pickle file "
+                             f"({type(exc).__name__}: {exc})") from None
+
+
+def _load_model(path, args=None):
+    return load_model(path, trust_pickle=bool(getattr(args, "trust_pickle", False)))
+
+
+def _interrupted(model):
+    """Whether the fit of ``model`` (or of its last step) was stopped by Ctrl-C."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    return bool(getattr(final, "interrupted_", False))
+
+
+def _save(model, path, out):
+    from ._persist import save
+
+    save(model, path)
+    print(f"model saved to {path}", file=out)
 
 
 def cmd_train(args, out):
+    from ._persist import check_writable
+
+    if args.output:
+        check_writable(args.output)  # before the training, not after it
     data = _data_from_args(args)
     model = _build(args.model, data.analyzer, parse_params(args.param))
     print(f"dataset: {data.description}", file=out)
@@ -252,6 +320,13 @@ def cmd_train(args, out):
     t = time.perf_counter()
     model.fit(data.X_train, data.y_train)
     t_fit = time.perf_counter() - t
+    if _interrupted(model):
+        if args.output and args.save_interrupted:
+            _save(model, args.output, out)
+        else:
+            print("nothing saved (pass --save-interrupted to keep the last finished epoch)",
+                  file=out)
+        raise KeyboardInterrupt
     acc, docs_s = _timed_score(model, data.X_test, data.y_test)
     print(f"test accuracy: {acc:.4f}  (fit {t_fit:.1f} s, predict {docs_s:,.0f} docs/s)",
           file=out)
@@ -263,17 +338,14 @@ def cmd_train(args, out):
         best = int(np.argmax(p))
         print(f"  {model.classes_[best]} ({p[best]:.2f})  {text}", file=out)
     if args.output:
-        import joblib
-
-        joblib.dump(model, args.output)
-        print(f"model saved to {args.output}", file=out)
+        _save(model, args.output, out)
     return 0
 
 
 def cmd_evaluate(args, out):
     from sklearn.metrics import classification_report
 
-    model = _load_model(args.model_file)
+    model = _load_model(args.model_file, args)
     data = _data_from_args(args)
     acc, docs_s = _timed_score(model, data.X_test, data.y_test)
     print(f"dataset: {data.description}", file=out)
@@ -289,7 +361,7 @@ def cmd_evaluate(args, out):
 
 
 def cmd_predict(args, out):
-    model = _load_model(args.model_file)
+    model = _load_model(args.model_file, args)
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not texts:
         raise ValueError("no text to classify: pass texts as arguments or on stdin")
@@ -356,7 +428,7 @@ def cmd_benchmark(args, out):
 def cmd_demo(args, out):
     from .demo import make_demo
 
-    model = _load_model(args.model_file)
+    model = _load_model(args.model_file, args)
     app = make_demo(model)
     print(f"serving the demo on http://{args.host}:{args.port}", file=out)
     app.launch(server_name=args.host, server_port=args.port, share=False)
@@ -393,17 +465,24 @@ def build_parser():
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="set a parameter, as set_params takes it (repeatable), e.g. "
                         "--param max_epochs=3 or --param logisticregression__C=1")
-    p.add_argument("--output", "-o", metavar="FILE", help="save the fitted model (joblib)")
+    p.add_argument("--output", "-o", metavar="FILE",
+                   help="save the fitted model (sknlp.save format: loading it runs no code)")
+    p.add_argument("--save-interrupted", action="store_true",
+                   help="on Ctrl-C, save the model of the last finished epoch to --output")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="score a saved model on a test set")
     p.add_argument("model_file", metavar="MODEL")
+    p.add_argument(PICKLE_HINT, action="store_true",
+                   help="also read a pickle/joblib MODEL (it can run code: trusted files only)")
     _add_data_args(p)
     p.add_argument("--plot", metavar="PNG", help="save a confusion matrix")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="classify texts with a saved model")
     p.add_argument("model_file", metavar="MODEL")
+    p.add_argument(PICKLE_HINT, action="store_true",
+                   help="also read a pickle/joblib MODEL (it can run code: trusted files only)")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="texts (default: one per line "
                                                             "on stdin)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -423,6 +502,8 @@ def build_parser():
 
     p = sub.add_parser("demo", help="serve a web demo of a saved model (extra [demo])")
     p.add_argument("model_file", metavar="MODEL")
+    p.add_argument(PICKLE_HINT, action="store_true",
+                   help="also read a pickle/joblib MODEL (it can run code: trusted files only)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.set_defaults(func=cmd_demo)
@@ -443,7 +524,10 @@ def main(argv=None):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args, sys.stdout)
-    except (OSError, ImportError, ValueError, KeyError) as exc:
+    except KeyboardInterrupt:
+        print(f"sknlp {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ImportError, ValueError, KeyError, TypeError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"sknlp {args.command}: error: {msg}", file=sys.stderr)
         return 1

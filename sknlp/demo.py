@@ -6,9 +6,9 @@ code block, not run as a doctest; ``tests/test_demo.py`` drives the real page in
     from sknlp.demo import make_demo
     make_demo(model).launch()
 
-or, for a model saved by ``sknlp train --output model.joblib``::
+or, for a model saved by ``sknlp train --output model.sknlp``::
 
-    sknlp demo model.joblib
+    sknlp demo model.sknlp
 """
 
 import numpy as np

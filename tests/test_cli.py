@@ -46,7 +46,7 @@ def review_csv(imdb_small, tmp_path_factory):
 
 def test_train_evaluate_predict_round_trip_on_a_csv(review_csv, tmp_path, capsys,
                                                     monkeypatch):
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.sknlp"
     assert main(["train", "--data", str(review_csv), "--text-col", "review", "--label-col",
                  "sentiment", "--model", "ngram", "--param", "logisticregression__C=1.0",
                  "--output", str(model)]) == 0
@@ -92,7 +92,7 @@ def test_readable_errors(review_csv, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no_such_param" in err and "logisticregression__C" in err
 
-    assert main(["predict", str(tmp_path / "missing.joblib"), "text"]) == 1
+    assert main(["predict", str(tmp_path / "missing.sknlp"), "text"]) == 1
     assert "sknlp train --output" in capsys.readouterr().err
 
     assert main(["benchmark", "--models", "ngram,nope"]) == 1
@@ -115,3 +115,147 @@ def test_parse_params_and_file_formats(tmp_path):
         assert texts == ["good", "", "bad"] and labels.tolist() == [1, 0, 0]
     with pytest.raises(FileNotFoundError, match="no such data file"):
         load_file(tmp_path / "absent.csv")
+
+
+# -- model files the command can trust (the quick start, for every model) -------------------
+
+# Small settings per model, so that the whole quick start runs in seconds.
+QUICK = {"ngram": [], "bow": [], "w2v": ["--param", "word2vec__epochs=1"],
+         "lstm": ["--param", "max_epochs=1", "--param", "embedding_dim=16",
+                  "--param", "hidden_size=16"],
+         "lstm-attention": ["--param", "max_epochs=1", "--param", "embedding_dim=16",
+                            "--param", "hidden_size=16"],
+         "transformer": ["--param", "max_epochs=1", "--param", "d_model=16",
+                         "--param", "dim_feedforward=32"],
+         "minilm": ["--param", "max_epochs=1", "--param", "max_length=32"]}
+
+
+@pytest.fixture(scope="module")
+def small_csv(imdb_small, tmp_path_factory):
+    X_tr, y_tr = imdb_small[0][:160], imdb_small[1][:160]
+    path = tmp_path_factory.mktemp("data") / "small.csv"
+    pd.DataFrame({"text": X_tr, "label": np.array(["neg", "pos"])[y_tr]}).to_csv(path)
+    return path
+
+
+def test_every_model_of_the_command_covers_the_quick_start():
+    from sknlp.cli import MODELS
+
+    assert set(QUICK) == set(MODELS)
+
+
+@pytest.mark.parametrize("name", list(QUICK))
+def test_quick_start_train_predict_evaluate_demo_on_a_csv(name, small_csv, tmp_path, capsys):
+    if name == "minilm":
+        pytest.importorskip("transformers")
+    model = tmp_path / "m.sknlp"
+    assert main(["train", "--data", str(small_csv), "--model", name, *QUICK[name],
+                 "--output", str(model)]) == 0, capsys.readouterr().err
+    assert f"model saved to {model}" in capsys.readouterr().out
+    assert main(["predict", str(model), "a wonderful film", "a dull film", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["label"] in ("neg", "pos") for r in rows] == [True, True]
+    assert main(["evaluate", str(model), "--data", str(small_csv)]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    gr = pytest.importorskip("gradio")
+    from sknlp.cli import load_model
+    from sknlp.demo import make_demo
+
+    assert isinstance(make_demo(load_model(model)), gr.Blocks)  # what `sknlp demo` serves
+
+
+def test_a_pickle_is_refused_unless_trusted_by_name(small_csv, tmp_path, capsys):
+    import joblib
+
+    from sknlp.cli import load_model
+
+    assert main(["train", "--data", str(small_csv), "--output", str(tmp_path / "m.sknlp")]) == 0
+    capsys.readouterr()
+    joblib.dump(load_model(tmp_path / "m.sknlp"), tmp_path / "m.joblib")
+    for command in (["predict", str(tmp_path / "m.joblib"), "hi"],
+                    ["evaluate", str(tmp_path / "m.joblib"), "--data", str(small_csv)],
+                    ["demo", str(tmp_path / "m.joblib")]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert "pickle" in err and "--trust-pickle" in err and len(err.splitlines()) == 1
+    assert main(["predict", str(tmp_path / "m.joblib"), "hi", "--trust-pickle"]) == 0
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04trunc", b"hello"])
+def test_an_empty_or_truncated_model_file_is_one_line(tmp_path, capsys, content):
+    (tmp_path / "m.sknlp").write_bytes(content)
+    assert main(["predict", str(tmp_path / "m.sknlp"), "hi"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "m.sknlp" in err
+
+
+def test_header_only_and_empty_files_are_clear_errors(tmp_path, capsys):
+    (tmp_path / "header.csv").write_text("text,label\n")
+    (tmp_path / "empty.csv").write_text("")
+    for name, says in (("header.csv", "no rows"), ("empty.csv", "is empty")):
+        assert main(["train", "--data", str(tmp_path / name)]) == 1
+        err = capsys.readouterr().err
+        assert says in err and name in err and len(err.splitlines()) == 1
+
+
+def test_a_missing_output_folder_fails_before_training(small_csv, tmp_path, capsys,
+                                                       monkeypatch):
+    import sknlp.cli as cli
+
+    monkeypatch.setattr(cli, "_data_from_args", lambda args: pytest.fail("trained anyway"))
+    assert main(["train", "--data", str(small_csv), "--output",
+                 str(tmp_path / "no" / "m.sknlp")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+class _CtrlCInEpoch2:
+    """A skorch callback that presses Ctrl-C in the middle of the second epoch."""
+
+    def __new__(cls):
+        from skorch.callbacks import Callback
+
+        class CtrlC(Callback):
+            def on_batch_end(self, net, training=None, **kwargs):
+                if training and len(net.history) == 2:
+                    raise KeyboardInterrupt
+
+        return CtrlC()
+
+
+@pytest.mark.parametrize("keep", [False, True], ids=["default", "save-interrupted"])
+def test_ctrl_c_stops_the_command(small_csv, tmp_path, capsys, monkeypatch, keep):
+    import sknlp
+    import sknlp.cli as cli
+
+    real_build = cli._build
+
+    def build(name, analyzer, params):
+        model = real_build(name, analyzer, params)
+        return model.set_params(callbacks=[_CtrlCInEpoch2()])
+
+    monkeypatch.setattr(cli, "_build", build)
+    out_file = tmp_path / "m.sknlp"
+    out_file.write_bytes(b"the model that was there")
+    args = ["train", "--data", str(small_csv), "--model", "lstm", *QUICK["lstm"],
+            "--param", "max_epochs=3", "--output", str(out_file)]
+    with pytest.warns(UserWarning, match="interrupted during epoch 2"):
+        status = main(args + (["--save-interrupted"] if keep else []))
+    assert status == 130
+    captured = capsys.readouterr()
+    assert "interrupted" in captured.err and "test accuracy" not in captured.out
+    if keep:
+        model = sknlp.load(out_file)  # callbacks=None is saved: only the finished epoch
+        assert len(model.history_) == 1
+    else:
+        assert out_file.read_bytes() == b"the model that was there"
+
+
+def test_ctrl_c_in_a_linear_model_stops_the_command(small_csv, capsys, monkeypatch):
+    import sknlp.cli as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_timed_score", interrupted)
+    assert main(["train", "--data", str(small_csv)]) == 130
+    assert "interrupted" in capsys.readouterr().err

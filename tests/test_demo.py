@@ -13,9 +13,10 @@ import sys
 import time
 import urllib.request
 
-import joblib
 import numpy as np
 import pytest
+
+import sknlp
 
 gr = pytest.importorskip("gradio")
 
@@ -91,8 +92,8 @@ def test_sknlp_demo_command_in_a_real_browser(model, tmp_path):
     """`sknlp demo MODEL` serves the app; a headless Chromium types a review into it and
     reads the prediction, the probabilities and the attention-coloured tokens off the page."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    model_file = tmp_path / "model.joblib"
-    joblib.dump(model, model_file)
+    model_file = tmp_path / "model.sknlp"
+    sknlp.save(model, model_file)
     review = ("One of the best films I have seen this year: a moving story, superb acting "
               "and a wonderful score.")
     expected_label, _, expected_tokens = explain(model, review)

@@ -30,11 +30,34 @@ from ._training import (
     FinishCheckpoint,
     InterruptGuard,
     LengthSortedSplit,
+    ResumableEarlyStopping,
     StopOnNonFiniteLoss,
+    TrainingDiverged,
     WarmupDecay,
+    _set_rng_state,
+    check_checkpoint_dir,
     compact,
     load_checkpoint,
 )
+
+
+def _check_labels(y):
+    """Labels as scikit-learn's classifiers accept them: 1-D, discrete, no missing values."""
+    from sklearn.utils.multiclass import check_classification_targets
+
+    y = column_or_1d(np.asarray(y), warn=True)
+    if y.dtype == object:
+        bad = [v for v in y.tolist() if v is None or (isinstance(v, float) and not
+                                                       np.isfinite(v))]
+        if bad:
+            raise ValueError(f"y holds missing labels ({bad[0]!r}); drop those rows or give "
+                             "them a class")
+    check_classification_targets(y)
+    return y
+
+
+def _no_output(*args, **kwargs):
+    """Where early stopping's messages go: nowhere (a named function, so nets pickle)."""
 
 
 def softmax(logits):
@@ -145,6 +168,10 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
     def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
         raise NotImplementedError
 
+    def _check_params(self):
+        """Checks that involve several parameters (one-parameter checks are declared in
+        ``_parameter_constraints``)."""
+
     # -- input handling -------------------------------------------------------------------
 
     def _make_tokenizer(self):
@@ -218,7 +245,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
 
     def _build_net(self, module_kwargs, y_enc, n_train, seed, criterion=None, checkpoint=None):
         from skorch import NeuralNetClassifier
-        from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
+        from skorch.callbacks import GradientNormClipping, LRScheduler
 
         fraction = self.validation_fraction
         if fraction is None and self.early_stopping:
@@ -236,12 +263,12 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
             schedule = WarmupDecay(steps, int(self.warmup_fraction * steps), self.lr_schedule)
             callbacks.append(("lr_schedule", LRScheduler(
                 policy=torch.optim.lr_scheduler.LambdaLR, lr_lambda=schedule,
-                step_every="batch")))
+                step_every="batch", last_epoch=-1)))  # the step count is schedule.offset
         if self.early_stopping and fraction:
             key, lower = MONITORS[self.scoring]
-            callbacks.append(("early_stopping", EarlyStopping(
+            callbacks.append(("early_stopping", ResumableEarlyStopping(
                 monitor=key, lower_is_better=lower, patience=self.patience, load_best=True,
-                sink=lambda *a: None)))
+                sink=_no_output)))
         if self.verbose:
             callbacks.append(("progress", EpochProgressBar(self.max_epochs)))
         callbacks.extend(self.callbacks or [])
@@ -252,8 +279,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         if self.class_weight is not None and criterion is None:
             weights = compute_class_weight(
                 self.class_weight, classes=np.arange(len(self.classes_)), y=y_enc
-            ) if self.class_weight == "balanced" else np.array(
-                [self.class_weight.get(c, 1.0) for c in self.classes_])
+            ) if self.class_weight == "balanced" else self._class_weight_array()
             criterion_kwargs["criterion__weight"] = torch.as_tensor(weights, dtype=torch.float32)
         optimizer_kwargs = {"optimizer__weight_decay": self.weight_decay}
         return NeuralNetClassifier(
@@ -279,6 +305,14 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
             verbose=0,
         )
 
+    def _class_weight_array(self):
+        unknown = [k for k in self.class_weight if k not in set(self.classes_.tolist())]
+        if unknown:
+            raise ValueError(f"class_weight names {unknown}, which are not classes of y "
+                             f"(the classes are {self.classes_.tolist()})")
+        return np.array([self.class_weight.get(c, 1.0) for c in self.classes_.tolist()],
+                        dtype=np.float64)
+
     def fit(self, X, y):
         """Train the network on documents (or token id sequences) ``X`` and labels ``y``.
 
@@ -296,9 +330,10 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         """
         validate_parameter_constraints(self._parameter_constraints, self.get_params(deep=False),
                                        caller_name=type(self).__name__)
+        self._check_params()
         if isinstance(X, (str, bytes)):
             check_documents(X)  # raises the TypeError for a bare string
-        y = column_or_1d(np.asarray(y), warn=True)
+        y = _check_labels(y)
         n_docs = len(X) if hasattr(X, "__len__") else None
         if n_docs is not None and n_docs != len(y):
             raise ValueError(f"X and y have different lengths: {n_docs} documents, "
@@ -311,9 +346,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"warm_start: y holds classes unseen in the first fit: "
                                  f"{unknown.tolist()}")
             y_enc = np.searchsorted(self.classes_, y)
-            with self._seeded(self._seed_ + len(self.net_.history)):
-                self.net_.partial_fit({"ids": ids, "lengths": lengths}, y_enc,
-                                      epochs=self.max_epochs)
+            self._continue(ids, lengths, y_enc)
             return self
 
         encoder = LabelEncoder().fit(y)
@@ -322,12 +355,45 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
                              "needs at least 2")
         return self._train(X, encoder.classes_, encoder.transform(y).astype(np.int64))
 
+    def _continue(self, ids, lengths, y_enc):
+        """``warm_start``: train the fitted network ``max_epochs`` more epochs, with a
+        learning-rate schedule of its own (warm-up and decay over these epochs)."""
+        callbacks = dict(self.net_.callbacks_)
+        schedule = getattr(callbacks.get("lr_schedule"), "lr_lambda", None)
+        if schedule is not None:
+            split = self.net_.train_split
+            n_fit = len(ids) - int(np.ceil(len(ids) * split.fraction)) if split else len(ids)
+            steps = self.max_epochs * int(np.ceil(n_fit / self.batch_size))
+            schedule.total_steps, schedule.offset = max(steps, 1), 0
+            schedule.warmup_steps = int(self.warmup_fraction * steps)
+        checkpoint = callbacks.get("checkpoint")
+        if checkpoint is not None:
+            # The checkpoint now holds a model trained further than its first fit: a fresh
+            # fit with that fit's data and parameters must not take it for its own.
+            import hashlib
+
+            h = hashlib.sha256(checkpoint.fingerprint.encode())
+            h.update(f"warm_start after {len(self.net_.history)} epochs".encode())
+            h.update(np.ascontiguousarray(ids).tobytes())
+            h.update(np.ascontiguousarray(y_enc).tobytes())
+            checkpoint.fingerprint = h.hexdigest()
+        with self._seeded(self._seed_ + len(self.net_.history)):
+            self.net_.partial_fit({"ids": ids, "lengths": lengths}, y_enc,
+                                  epochs=self.max_epochs)
+        self._after_training()
+
+    def _after_training(self):
+        guard = dict(self.net_.callbacks_).get("interrupt")
+        self.interrupted_ = bool(getattr(guard, "interrupted_", False))
+
     def _train(self, X, classes, targets, criterion=None):
         """Fit the tokenizer and train a new network.
 
         ``targets`` are class indices into ``classes``, or, with a custom ``criterion``
         (distillation), any per-document float rows that the criterion understands.
         """
+        if self.checkpoint_dir is not None:
+            check_checkpoint_dir(os.fspath(self.checkpoint_dir))
         ids, docs = self._encode_fit(X)
         if len(ids) != len(targets):
             raise ValueError(f"X and y have different lengths: {len(ids)} documents, "
@@ -346,22 +412,33 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
                                 if "embedding_weights" in kwargs else dict(kwargs))
         checkpoint = state = None
         if self.checkpoint_dir is not None:
-            fingerprint = self._fingerprint(ids, targets, kwargs)
+            fingerprint = self._fingerprint(ids, targets, kwargs, weights)
             checkpoint = EpochCheckpoint(os.fspath(self.checkpoint_dir), fingerprint,
                                          *MONITORS[self.scoring])
             state = load_checkpoint(os.fspath(self.checkpoint_dir), fingerprint)
         with self._seeded(self._seed_):
             self.net_ = self._build_net(kwargs, targets, len(targets), self._seed_, criterion,
                                         checkpoint)
-            if state is None:
-                self.net_.fit({"ids": ids, "lengths": lengths}, targets)
-            else:
-                self._resume(state, {"ids": ids, "lengths": lengths}, targets)
+            try:
+                if state is None:
+                    self.net_.fit({"ids": ids, "lengths": lengths}, targets)
+                else:
+                    self._resume(state, {"ids": ids, "lengths": lengths}, targets)
+            except TrainingDiverged:
+                self._forget_fit()  # a diverged network is not a fitted model
+                raise
+        self._after_training()
         return self
 
-    def _fingerprint(self, ids, targets, module_kwargs):
-        """Identifies a training run: the data, the labels and every parameter that shapes
-        the result (not verbosity, callbacks, device or the checkpoint folder)."""
+    def _forget_fit(self):
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
+
+    def _fingerprint(self, ids, targets, module_kwargs, embedding_weights=None):
+        """Identifies a training run: the data, the labels, every parameter that shapes the
+        result (not verbosity, callbacks, device or the checkpoint folder), the seed drawn
+        from ``random_state`` and the initial vectors by content (two fitted Word2Vec with
+        equal parameters can hold different vectors)."""
         import hashlib
 
         skip = {"verbose", "callbacks", "device", "checkpoint_dir", "warm_start"}
@@ -374,6 +451,9 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         h.update(np.ascontiguousarray(ids).tobytes())
         h.update(np.ascontiguousarray(targets).tobytes())
         h.update(repr(self.classes_.tolist()).encode())
+        h.update(str(self._seed_).encode())
+        if embedding_weights is not None:
+            h.update(np.ascontiguousarray(embedding_weights, dtype=np.float32).tobytes())
         return h.hexdigest()
 
     def _resume(self, state, X, targets):
@@ -385,24 +465,24 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         net.module_.load_state_dict(state["module"])
         net.optimizer_.load_state_dict(state["optimizer"])
         net.history = History(state["history"])
-        checkpoint = dict(net.callbacks_)["checkpoint"]
+        callbacks = dict(net.callbacks_)
+        checkpoint = callbacks["checkpoint"]
         if state["best_module"] is not None:
             checkpoint.best_ = (state["best_epoch"], state["best_value"], state["best_module"])
         done = len(net.history)
         if state["complete"] or done >= self.max_epochs:
             return
-        schedule = getattr(dict(net.callbacks_).get("lr_schedule"), "lr_lambda", None)
+        schedule = getattr(callbacks.get("lr_schedule"), "lr_lambda", None)
         if schedule is not None:
-            # skorch restarts the scheduler's count at len(history) - 1 (see
-            # LRScheduler._get_scheduler); shift it to the optimizer steps really taken.
-            schedule.offset = state["steps"] - done
+            schedule.offset = state["steps"]  # the optimizer steps already taken
+        stopper = callbacks.get("early_stopping")
+        if stopper is not None and checkpoint.best_ is not None:
+            stopper.resume_weights = (checkpoint.best_[0], checkpoint.best_[2])
+        # The generators as they were after the last saved epoch: the resumed epochs shuffle
+        # and drop out exactly as the uninterrupted ones would have.
+        _set_rng_state(net.iterator_train__rng, state["shuffle_rng"])
+        torch.set_rng_state(state["torch_rng"])
         net.partial_fit(X, targets, epochs=self.max_epochs - done)
-        if self.early_stopping and checkpoint.best_ is not None:
-            key = checkpoint.monitor
-            resumed = [row[key] for row in net.history[done:] if key in row]
-            # On a tie the earlier epoch wins, as in an uninterrupted training.
-            if not any(checkpoint.better(value, checkpoint.best_[1]) for value in resumed):
-                net.module_.load_state_dict(checkpoint.best_[2])  # best epoch was before
 
     @staticmethod
     @contextlib.contextmanager
@@ -465,14 +545,18 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
     def _persist_state(self):
         """Attributes to save: the network becomes its constructor arguments, weights and
         history instead of a pickled skorch object."""
-        from .._persist import UntrustedTypeError
         from ._training import _plain
 
-        if self.callbacks:
-            raise UntrustedTypeError(
-                f"{type(self).__name__}: custom callbacks cannot be saved safely; "
-                "set_params(callbacks=None) before saving")
         state = dict(vars(self))
+        if self.callbacks:
+            # Training-time hooks of any class: a file that runs no code cannot rebuild them.
+            # They do not take part in prediction, so the model is saved without them.
+            names = ", ".join(type(c[1] if isinstance(c, tuple) else c).__name__
+                              for c in self.callbacks)
+            warnings.warn(f"{type(self).__name__}: the custom callbacks ({names}) are not "
+                          "saved; the loaded model predicts the same, and takes callbacks= "
+                          "again before training on", UserWarning, stacklevel=4)
+            state["callbacks"] = None
         net = state.pop("net_", None)
         if net is not None:
             state["__net__"] = {"module_kwargs": self._module_kwargs_,
@@ -483,10 +567,18 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
     def _persist_restore(self, state):
         from skorch.history import History
 
+        from .._persist import ModelFileError
+
         net = state.pop("__net__", None)
         self.__dict__.update(state)
         if net is None:
             return
+        if not (isinstance(net, dict) and isinstance(net.get("module_kwargs"), dict)
+                and isinstance(net.get("state_dict"), dict)
+                and isinstance(net.get("history"), list)):
+            raise ModelFileError("malformed model file: the network of "
+                                 f"{type(self).__name__} lacks its arguments or weights")
+        self._check_weights(net["module_kwargs"], net["state_dict"])
         device = self.device
         if str(device).startswith("cuda") and not torch.cuda.is_available():
             self.device = "cpu"  # a model trained on a GPU loads on a CPU-only machine
@@ -498,6 +590,52 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
             self.device = device
         self.net_.module_.load_state_dict(net["state_dict"])
         self.net_.history = History(net["history"])
+
+    def _check_weights(self, module_kwargs, state_dict):
+        """Weights read from a file must be the ones the saved arguments build, shape for
+        shape; checked on torch's meta device, so absurd sizes allocate nothing."""
+        from .._persist import ModelFileError
+
+        if not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
+            raise ModelFileError("malformed model file: network weights that are not tensors")
+        if module_kwargs.get("pretrained") is not None:
+            return  # built from a local pretrained folder; load_state_dict checks the rest
+        try:
+            with torch.device("meta"):
+                module = self._module_class(**module_kwargs)
+        except (TypeError, ValueError, AssertionError, RuntimeError) as exc:
+            raise ModelFileError(f"malformed model file: the saved arguments of "
+                                 f"{type(self).__name__} build no network ({exc})") from None
+        expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+        found = {k: tuple(v.shape) for k, v in state_dict.items()}
+        if expected != found:
+            diff = sorted(set(expected.items()) ^ set(found.items()))[:3]
+            raise ModelFileError(f"malformed model file: the weights of "
+                                 f"{type(self).__name__} do not match its network ({diff})")
+
+    def _persist_check(self):
+        """After loading: the sizes the model predicts with agree with its network."""
+        from .._persist import ModelFileError
+
+        if not hasattr(self, "net_"):
+            return
+        kwargs = self._module_kwargs_
+        problems = []
+        if len(self.classes_) != kwargs.get("n_classes"):
+            problems.append(f"{len(self.classes_)} classes but a head for "
+                            f"{kwargs.get('n_classes')}")
+        if "vocab_size" in kwargs and self.vocab_size_ != kwargs["vocab_size"]:
+            problems.append(f"vocab_size_={self.vocab_size_} but an embedding of "
+                            f"{kwargs['vocab_size']} rows")
+        tok = getattr(self, "tokenizer_", None)
+        if isinstance(tok, Tokenizer) and tok.vocab_size_ > self.vocab_size_:
+            problems.append(f"a tokenizer of {tok.vocab_size_} ids for an embedding of "
+                            f"{self.vocab_size_}")
+        if not (isinstance(self.max_len_, int) and 0 < self.max_len_ <= 10**7):
+            problems.append(f"max_len_={self.max_len_!r}")
+        if problems:
+            raise ModelFileError(f"malformed model file: {type(self).__name__} has "
+                                 + "; ".join(problems))
 
     @property
     def history_(self):

@@ -13,6 +13,7 @@ from torch import nn
 
 from ..preprocessing._tokenizer import _text_tags
 from ..utils._validation import check_documents
+from ._base import _check_labels
 
 
 class DistillationLoss(nn.Module):
@@ -212,7 +213,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                             f"TransformerClassifier), got {type(self.student).__name__}")
         unlabelled = np.array([v == -1 or v == "-1" for v in y.tolist()])
         labelled_docs = [d for d, u in zip(docs, unlabelled) if not u]
-        y_lab = y[~unlabelled]
+        y_lab = _check_labels(y[~unlabelled])
         if len(np.unique(y_lab.astype(str))) < 2:
             raise ValueError("the labelled rows (y != -1) should hold at least 2 classes")
         if isinstance(self.teacher, FrozenEstimator):

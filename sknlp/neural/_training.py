@@ -3,11 +3,12 @@
 import json
 import math
 import os
+import tempfile
 
 import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import Dataset
 
 
@@ -142,6 +143,7 @@ class InterruptGuard(Callback):
     def on_train_begin(self, net, **kwargs):
         self.weights_ = None
         self.finished_ = len(net.history)
+        self.interrupted_ = False
 
     def on_epoch_end(self, net, **kwargs):
         self.weights_ = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
@@ -153,6 +155,7 @@ class InterruptGuard(Callback):
         import warnings
 
         interrupted = len(net.history)
+        self.interrupted_ = True
         del net.history[self.finished_ :]
         if self.weights_ is not None:
             # Runs before EarlyStopping's on_train_end, which then swaps in the best epoch
@@ -166,6 +169,33 @@ class InterruptGuard(Callback):
         warnings.warn(f"training interrupted during epoch {interrupted}; the model keeps "
                       f"{kept}", UserWarning, stacklevel=2)
         self.weights_ = None
+
+
+class ResumableEarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping`` that picks up where a checkpointed training stopped.
+
+    skorch resets the count of epochs without improvement at the start of every ``fit``
+    call. When training resumes from a checkpoint, this one replays the recorded history
+    instead, and takes the best epoch's weights from the checkpoint (``resume_weights``),
+    so the resumed run stops, and restores, exactly where an uninterrupted one would.
+    """
+
+    resume_weights = None  # (epoch, state_dict), set by the estimator before resuming
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        for row in net.history:
+            if self.monitor not in row:
+                continue
+            if self._is_score_improved(row[self.monitor]):
+                self.misses_ = 0
+                self.dynamic_threshold_ = self._calc_new_threshold(row[self.monitor])
+                self.best_epoch_ = row["epoch"]
+            else:
+                self.misses_ += 1
+        if self.resume_weights is not None and self.resume_weights[0] == self.best_epoch_:
+            self.best_model_weights_ = self.resume_weights[1]
+        self.resume_weights = None
 
 
 class EpochProgressBar(Callback):
@@ -219,7 +249,30 @@ class WarmupDecay:
         return max(0.0, 1.0 - progress)
 
 
-CHECKPOINT_FORMAT = 2
+CHECKPOINT_FORMAT = 3  # 3: with the random generators' state
+
+
+def _rng_state(rng):
+    """A numpy RandomState's state as tensors and numbers (``weights_only``-loadable)."""
+    name, keys, pos, has_gauss, gauss = rng.get_state()
+    return {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+            "has_gauss": int(has_gauss), "gauss": float(gauss)}
+
+
+def _set_rng_state(rng, state):
+    rng.set_state(("MT19937", state["keys"].numpy().astype(np.uint32), state["pos"],
+                   state["has_gauss"], state["gauss"]))
+
+
+def check_checkpoint_dir(directory):
+    """Create the checkpoint folder and prove it writable before any training is spent."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise OSError(f"checkpoint_dir={os.fspath(directory)!r} cannot hold checkpoints "
+                      f"({exc.strerror or exc})") from None
 
 
 def _plain(obj):
@@ -278,11 +331,15 @@ class EpochCheckpoint(Callback):
             "best_epoch": None if self.best_ is None else self.best_[0],
             "best_value": None if self.best_ is None else self.best_[1],
             "best_module": None if self.best_ is None else self.best_[2],
+            # what decides the next epoch besides the weights: the shuffling generator
+            # and torch's (dropout)
+            "shuffle_rng": _rng_state(net.iterator_train__rng),
+            "torch_rng": torch.get_rng_state(),
         }
+        from .._persist import _atomic_write
+
         os.makedirs(self.directory, exist_ok=True)
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        torch.save(state, tmp)
-        os.replace(tmp, self.path)
+        _atomic_write(self.path, lambda tmp: torch.save(state, tmp))
 
 
 class FinishCheckpoint(Callback):
@@ -295,6 +352,10 @@ class FinishCheckpoint(Callback):
         self.patience = patience
 
     def on_train_end(self, net, **kwargs):
+        if dict(net.callbacks_)["interrupt"].interrupted_:
+            # The last finished epoch's checkpoint is already on disk; the weights now are
+            # that epoch's but the optimizer's are not: writing them would pair the two.
+            return
         stopper = dict(net.callbacks_).get("early_stopping")
         stopped = stopper is not None and getattr(stopper, "misses_", 0) >= self.patience
         self.checkpoint.save(net, complete=stopped or len(net.history) >= self.max_epochs)
@@ -314,7 +375,8 @@ def load_checkpoint(directory, fingerprint):
         warnings.warn(f"ignoring the unreadable checkpoint {path} ({type(exc).__name__}: "
                       f"{exc}); training from scratch", UserWarning, stacklevel=3)
         return None
-    if state.get("format") != CHECKPOINT_FORMAT or state.get("fingerprint") != fingerprint:
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT \
+            or state.get("fingerprint") != fingerprint:
         warnings.warn(f"the checkpoint in {directory} was made with other data or "
                       "parameters; training from scratch and overwriting it", UserWarning,
                       stacklevel=3)

@@ -194,6 +194,11 @@ class TransformerClassifier(_NeuralTextClassifier):
             return self.tokenizer_.convert_ids_to_tokens((ids - 1).tolist())
         return super()._id_tokens(ids)
 
+    def _check_params(self):
+        if self.pretrained is None and self.d_model % self.n_heads:
+            raise ValueError(f"n_heads={self.n_heads} must divide d_model={self.d_model}: each "
+                             "head attends over d_model / n_heads dimensions")
+
     def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
         if self.pretrained is not None:
             return dict(pretrained=str(self.pretrained), n_classes=n_classes,

@@ -194,6 +194,26 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
             self.maxlen_ = int(self.maxlen)
         return ids, doc
 
+    def _persist_check(self):
+        """After ``sknlp.load``: the vocabulary is one consistent map of ids below
+        ``vocab_size_`` and ``maxlen_`` is a width an array can have."""
+        if not hasattr(self, "vocabulary_"):
+            return
+        from .._persist import ModelFileError
+
+        n = self.vocab_size_
+        vocab = self.vocabulary_
+        ok = (isinstance(n, int) and isinstance(vocab, dict) and len(vocab) == n
+              and len(self.index_to_token_) == n and len(self.token_counts_) == n
+              and all(isinstance(t, str) and isinstance(i, int) and 0 <= i < n
+                      for t, i in vocab.items())
+              and sorted(vocab.values()) == list(range(n))
+              and isinstance(self.maxlen_, int) and 0 < self.maxlen_ <= 10**7)
+        if not ok:
+            raise ModelFileError(
+                "malformed model file: the Tokenizer's vocabulary, id table and maxlen_ do "
+                f"not agree (vocab_size_={n!r}, maxlen_={getattr(self, 'maxlen_', None)!r})")
+
     def _encode(self, corpus):
         """Vocabulary ids of the corpus' tokens, unknown ones mapped to OOV or dropped."""
         known = lookup(corpus.uniques, self.vocabulary_, -1)
