@@ -198,6 +198,9 @@ def test_killed_training_resumes_losing_at_most_one_epoch(imdb_small, tmp_path):
     assert len(clf.history_) == 8
     proba = clf.predict_proba(imdb_small[2][:50])
     assert np.allclose(proba.sum(1), 1)
+    # ... and the resumed model is the one an uninterrupted training gives.
+    whole = clone(clf.set_params(callbacks=None)).set_params(checkpoint_dir=None).fit(X, y)
+    np.testing.assert_allclose(proba, whole.predict_proba(imdb_small[2][:50]), atol=1e-5)
 
     # A finished checkpoint is loaded as is: no training, the same model.
     again = EpochCounter()
