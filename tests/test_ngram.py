@@ -1,3 +1,5 @@
+import pickle
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
@@ -85,3 +87,20 @@ def test_nb_trigram_pipeline_learns(imdb_small):
     X_tr, y_tr, X_te, y_te = imdb_small
     pipe = make_pipeline(NGram(ngram_range=(1, 3), weighting="nb"), LogisticRegression(C=0.1))
     assert pipe.fit(X_tr, y_tr).score(X_te, y_te) > 0.7
+
+
+@pytest.mark.parametrize("params", [{}, {"hashing": True, "n_features": 32},
+                                    {"output": "sequences"}])
+def test_get_feature_names_out_changes_no_state(params, imdb_tiny):
+    X = imdb_tiny[0]
+    ng = NGram(ngram_range=(1, 2), **params)
+    if params.get("output") == "sequences":
+        ng.fit(Tokenizer(num_words=200, maxlen=30).fit_transform(X))
+    else:
+        ng.fit(X)
+    before = pickle.dumps(ng)
+    try:
+        ng.get_feature_names_out()
+    except AttributeError:
+        assert params.get("output") == "sequences"
+    assert pickle.dumps(ng) == before

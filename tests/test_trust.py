@@ -19,8 +19,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Callback
 from test_common import ESTIMATORS, INIT_PARAMS, SUPERVISED
+from test_reliability import EpochCounter
 
 import sknlp
 from sknlp import ModelFileError, UntrustedTypeError
@@ -336,15 +336,6 @@ def test_a_save_to_a_missing_folder_fails_before_writing(tmp_path):
 
 SMALL = dict(embedding_dim=8, hidden_size=8, batch_size=32, random_state=0,
              tokenizer=Tokenizer(num_words=1000, maxlen=60))
-
-
-class EpochCounter(Callback):
-    def initialize(self):
-        self.epochs = 0
-        return self
-
-    def on_epoch_end(self, net, **kwargs):
-        self.epochs += 1
 
 
 def test_a_bad_checkpoint_dir_fails_before_training(imdb_small, tmp_path):

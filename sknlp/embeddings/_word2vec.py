@@ -15,8 +15,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..preprocessing._text import document_frequency, factorize, lookup, ngram_range_of
-from ..preprocessing._tokenizer import _TEXT_PARAMS, _text_tags
+from ..base import AnalyzerMixin
+from ..preprocessing._text import document_frequency, lookup
 from ..utils._validation import check_documents, transform_in_chunks
 
 # gensim silently truncates longer sentences: longer documents are cut into pieces this long.
@@ -61,7 +61,7 @@ def _load_pretrained(pretrained):
     )
 
 
-class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Dense document vectors pooled from Word2Vec word vectors.
 
     ``fit`` trains gensim's Word2Vec on the documents, CBOW (``sg=0``) or skip-gram
@@ -143,7 +143,7 @@ class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "pooling": [StrOptions({"mean", "max", "tfidf"})],
         "verbose": ["verbose"],
         "ngram_range": [tuple, list],
-        **_TEXT_PARAMS,
+        **AnalyzerMixin._analyzer_constraints,
     }
 
     def __init__(self, *, vector_size=100, sg=0, window=5, min_count=5, negative=5, epochs=5,
@@ -168,11 +168,6 @@ class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.filters = filters
         self.split = split
         self.ngram_range = ngram_range
-
-    def _factorize(self, docs):
-        return factorize(docs, analyzer=self.analyzer, lower=self.lower,
-                         filters=self.filters, split=self.split,
-                         ngram_range=ngram_range_of(self))
 
     def _train(self, corpus):
         from gensim.models import Word2Vec as GensimWord2Vec
@@ -319,9 +314,6 @@ class Word2Vec(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     @property
     def _n_features_out(self):
         return self.vector_size_
-
-    def __sklearn_tags__(self):
-        return _text_tags(super().__sklearn_tags__())
 
 
 class _EpochProgress:

@@ -14,9 +14,9 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ..base import TextInputMixin
 from ..preprocessing import Tokenizer
 from ..preprocessing._text import ngram_range_of
-from ..preprocessing._tokenizer import _text_tags
 from ..utils._validation import (
     check_documents,
     check_token_sequences,
@@ -133,7 +133,7 @@ _TRAINING_DOC = """
 """
 
 
-class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
+class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     """Shared fit/predict logic; subclasses provide the torch module and its arguments."""
 
     _parameter_constraints = {
@@ -694,7 +694,7 @@ class _NeuralTextClassifier(ClassifierMixin, BaseEstimator):
         return self._attention(X)
 
     def __sklearn_tags__(self):
-        tags = _text_tags(super().__sklearn_tags__())
+        tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = True  # also takes token id sequences
         tags.non_deterministic = self.random_state is None
         return tags

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..preprocessing._tokenizer import _text_tags
+from ..base import TextInputMixin
 from ..utils._validation import check_documents
 from ._base import _check_labels
 
@@ -110,7 +110,7 @@ def augment(docs, *, kind, n_copies, mask_prob, rng):
     return out
 
 
-class DistilledClassifier(ClassifierMixin, BaseEstimator):
+class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     """A small neural student trained to imitate a large teacher (knowledge distillation).
 
     ``fit`` fits the teacher on the labelled rows (or takes it as is when wrapped in
@@ -277,6 +277,4 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self.student_.predict(X)
 
-    def __sklearn_tags__(self):
-        return _text_tags(super().__sklearn_tags__())
 

@@ -10,9 +10,9 @@ from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..base import AnalyzerMixin
 from ..utils._validation import check_documents, transform_in_chunks
-from ._text import factorize, lookup
-from ._tokenizer import _TEXT_PARAMS, _text_tags
+from ._text import lookup
 
 WEIGHTINGS = ("count", "binary", "tfidf", "nb")
 
@@ -50,11 +50,12 @@ def _decode_keys(keys, n, base):
     return out
 
 
-class _BaseBag(TransformerMixin, BaseEstimator):
+class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
     """Shared machinery of BagOfWords and NGram (sparse output)."""
 
+    _stream_ngrams = False  # the bag counts its n-grams itself (``_orders``)
     _parameter_constraints = {
-        **_TEXT_PARAMS,
+        **AnalyzerMixin._analyzer_constraints,
         "weighting": [StrOptions(set(WEIGHTINGS))],
         "max_features": [Interval(Integral, 1, None, closed="left"), None],
         "min_df": [Interval(Integral, 1, None, closed="left"),
@@ -72,10 +73,6 @@ class _BaseBag(TransformerMixin, BaseEstimator):
         return (1,)
 
     # -- counting -----------------------------------------------------------------------
-
-    def _factorize(self, docs):
-        return factorize(docs, analyzer=self.analyzer, lower=self.lower,
-                         filters=self.filters, split=self.split)
 
     def _joiner(self):
         return "" if self.analyzer == "char" else " "
@@ -310,10 +307,14 @@ class _BaseBag(TransformerMixin, BaseEstimator):
         names : ndarray of str
         """
         check_is_fitted(self, "n_documents_")
-        names = self._feature_names.astype(str)
+        names = self._column_names().astype(str)
         if self.weighting == "nb" and len(self.nb_ratio_) > 1:
             names = np.concatenate([[f"{c}:{n}" for n in names] for c in self.classes_])
         return np.asarray(names, dtype=object)
+
+    def _column_names(self):
+        """One name per column of a class block (read only: never stores anything)."""
+        return self._feature_names
 
     @property
     def vocabulary_(self):
@@ -322,7 +323,7 @@ class _BaseBag(TransformerMixin, BaseEstimator):
         return {n: i for i, n in enumerate(self._feature_names.tolist())}
 
     def __sklearn_tags__(self):
-        tags = _text_tags(super().__sklearn_tags__())
+        tags = super().__sklearn_tags__()
         tags.target_tags.required = self.weighting == "nb"
         return tags
 

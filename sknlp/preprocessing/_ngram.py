@@ -249,10 +249,12 @@ class NGram(_BaseBag):
         check_is_fitted(self, "n_documents_")
         if self.output == "sequences":
             raise AttributeError("output='sequences' gives id sequences, not named features")
-        if self.hashing:
-            names = np.array([f"hash_{i}" for i in range(self.n_features)], dtype=object)
-            self._feature_names = names
         return super().get_feature_names_out(input_features)
+
+    def _column_names(self):
+        if self.hashing:
+            return np.array([f"hash_{i}" for i in range(self.n_features)], dtype=object)
+        return super()._column_names()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

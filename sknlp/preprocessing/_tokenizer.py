@@ -12,26 +12,13 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..base import AnalyzerMixin
 from ..utils._validation import check_documents, transform_in_chunks
-from ._text import factorize, first_occurrence, lookup, ngram_range_of, pad_ragged
+from ._text import first_occurrence, lookup, ngram_range_of, pad_ragged
 
 PAD_TOKEN = "<pad>"
 
-_TEXT_PARAMS = {
-    "analyzer": [StrOptions({"word", "char"}), callable],
-    "lower": ["boolean"],
-    "filters": [str, None],
-    "split": [str, None],
-}
-
-
-def _text_tags(tags):
-    tags.input_tags.string = True
-    tags.input_tags.two_d_array = False
-    return tags
-
-
-class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class Tokenizer(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Turn documents into padded sequences of integer token ids.
 
     The vocabulary is ordered by frequency in the training documents (ties: first
@@ -127,7 +114,7 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         "padding": [StrOptions({"pre", "post"})],
         "truncating": [StrOptions({"pre", "post"})],
         "ngram_range": [tuple, list],
-        **_TEXT_PARAMS,
+        **AnalyzerMixin._analyzer_constraints,
     }
 
     def __init__(self, *, num_words=None, min_freq=1, lower=True, filters=None, split=None,
@@ -146,11 +133,6 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         self.truncating = truncating
 
     # -- fitting -----------------------------------------------------------------------
-
-    def _factorize(self, docs):
-        return factorize(docs, analyzer=self.analyzer, lower=self.lower,
-                         filters=self.filters, split=self.split,
-                         ngram_range=ngram_range_of(self))
 
     def _fit_corpus(self, corpus):
         reserved = [PAD_TOKEN] + ([self.oov_token] if self.oov_token is not None else [])
@@ -366,5 +348,3 @@ class Tokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     def _n_features_out(self):
         return self.maxlen_
 
-    def __sklearn_tags__(self):
-        return _text_tags(super().__sklearn_tags__())
