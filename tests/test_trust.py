@@ -449,3 +449,16 @@ def test_custom_callbacks_are_left_out_of_a_saved_model_with_a_warning(imdb_smal
     assert loaded.callbacks is None
     np.testing.assert_array_equal(loaded.predict_proba(X[:10]), clf.predict_proba(X[:10]))
     assert pickle.loads(pickle.dumps(clf)).callbacks[0].epochs == 1  # pickle keeps them
+
+
+def test_a_fitted_models_callbacks_keep_no_copies_of_its_weights(imdb_small):
+    """Copies left in callbacks (weights, or the optimizer through a finished scheduler)
+    double a model's pickle, and on a GPU they stopped it from unpickling on a CPU-only
+    machine (seen with benchmarks/check_cuda.py)."""
+    X, y = imdb_small[0][:100], imdb_small[1][:100]
+    for scoring in ("loss", "accuracy"):
+        clf = LSTMClassifier(**SMALL, max_epochs=2, early_stopping=True,
+                             scoring=scoring).fit(X, y)
+        weights = len(pickle.dumps(clf.net_.module_.state_dict()))
+        held = {name: len(pickle.dumps(cb)) for name, cb in clf.net_.callbacks_}
+        assert all(size < weights / 4 for size in held.values()), (weights, held)

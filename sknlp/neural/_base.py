@@ -383,8 +383,13 @@ class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         self._after_training()
 
     def _after_training(self):
-        guard = dict(self.net_.callbacks_).get("interrupt")
-        self.interrupted_ = bool(getattr(guard, "interrupted_", False))
+        callbacks = dict(self.net_.callbacks_)
+        self.interrupted_ = bool(getattr(callbacks.get("interrupt"), "interrupted_", False))
+        if "lr_schedule" in callbacks:
+            # skorch builds a new scheduler at every fit; the finished one refers to the
+            # optimizer, whose state would be pickled a second time, outside skorch's own
+            # handling of GPU tensors (a GPU-trained model would not unpickle on a CPU).
+            callbacks["lr_schedule"].lr_scheduler_ = None
 
     def _train(self, X, classes, targets, criterion=None):
         """Fit the tokenizer and train a new network.
@@ -482,6 +487,8 @@ class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         # and drop out exactly as the uninterrupted ones would have.
         _set_rng_state(net.iterator_train__rng, state["shuffle_rng"])
         torch.set_rng_state(state["torch_rng"])
+        if state.get("cuda_rng") is not None and str(self._device()).startswith("cuda"):
+            torch.cuda.set_rng_state(state["cuda_rng"])
         net.partial_fit(X, targets, epochs=self.max_epochs - done)
 
     @staticmethod

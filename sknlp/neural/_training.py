@@ -150,6 +150,7 @@ class InterruptGuard(Callback):
         self.finished_ = len(net.history)
 
     def on_train_end(self, net, **kwargs):
+        weights, self.weights_ = self.weights_, None  # a fitted model keeps no copies
         if len(net.history) <= self.finished_:
             return  # not interrupted
         import warnings
@@ -157,10 +158,10 @@ class InterruptGuard(Callback):
         interrupted = len(net.history)
         self.interrupted_ = True
         del net.history[self.finished_ :]
-        if self.weights_ is not None:
+        if weights is not None:
             # Runs before EarlyStopping's on_train_end, which then swaps in the best epoch
             # when that is not the last finished one.
-            net.module_.load_state_dict(self.weights_)
+            net.module_.load_state_dict(weights)
             early = any(name == "early_stopping" for name, _ in net.callbacks_)
             kept = ("the weights of its best finished epoch" if early
                     else f"the weights of epoch {self.finished_}")
@@ -168,7 +169,6 @@ class InterruptGuard(Callback):
             kept = "the partly trained weights of epoch 1"
         warnings.warn(f"training interrupted during epoch {interrupted}; the model keeps "
                       f"{kept}", UserWarning, stacklevel=2)
-        self.weights_ = None
 
 
 class ResumableEarlyStopping(EarlyStopping):
@@ -196,6 +196,12 @@ class ResumableEarlyStopping(EarlyStopping):
         if self.resume_weights is not None and self.resume_weights[0] == self.best_epoch_:
             self.best_model_weights_ = self.resume_weights[1]
         self.resume_weights = None
+
+    def on_train_end(self, net, **kwargs):
+        super().on_train_end(net, **kwargs)
+        # The best weights are in the module now: a fitted model keeps no second copy (on
+        # a GPU, such a copy would also stop the model from unpickling on a CPU-only machine).
+        self.best_model_weights_ = None
 
 
 class EpochProgressBar(Callback):
@@ -335,6 +341,8 @@ class EpochCheckpoint(Callback):
             # and torch's (dropout)
             "shuffle_rng": _rng_state(net.iterator_train__rng),
             "torch_rng": torch.get_rng_state(),
+            "cuda_rng": (torch.cuda.get_rng_state() if str(net.device).startswith("cuda")
+                         else None),
         }
         from .._persist import _atomic_write
 
