@@ -17,7 +17,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from sknlp.datasets import load_imdb
-from sknlp.neural._modules import LSTMModule, _mask, _masked_max
+from sknlp.neural._modules import LSTMModule, _mask
+from sknlp.neural._pooling import masked_max
 from sknlp.neural._training import BatchIterator, compact
 from sknlp.preprocessing import Tokenizer
 
@@ -38,7 +39,7 @@ class PackedLSTM(nn.Module):
         packed = pack_padded_sequence(self.embedding(ids), lengths.clamp(min=1).cpu(),
                                       batch_first=True, enforce_sorted=False)
         H, _ = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=T)
-        return self.head(_masked_max(H, _mask(lengths, T)))
+        return self.head(masked_max(H, _mask(lengths, T)))
 
 
 def main():

@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 
 from sknlp.embeddings import Word2Vec
 from sknlp.neural import LSTMClassifier, TransformerClassifier
+from sknlp.neural._pooling import POOLINGS
 from sknlp.neural._training import BatchIterator, TrainingDiverged, compact
 from sknlp.preprocessing import NGram, Tokenizer
 
@@ -351,3 +352,36 @@ def test_lstm_weights_saved_as_one_torch_lstm_still_load():
     module.load_state_dict(state)
     torch.testing.assert_close(module.lstm.layers[1][1].weight_hh_l0, old.weight_hh_l1_reverse)
     torch.testing.assert_close(module.lstm.layers[0][0].bias_ih_l0, old.bias_ih_l0)
+
+
+@pytest.mark.parametrize("pooling", sorted(POOLINGS) + ["summary"])
+@pytest.mark.parametrize("cls,params", MODELS, ids=IDS)
+def test_every_encoder_takes_every_pooling_of_the_registry(cls, params, pooling, imdb_small):
+    """A mode added to sknlp.neural._pooling reaches every encoder without other edits."""
+    X, y = imdb_small[0][:64], imdb_small[1][:64]
+    if pooling == "summary":
+        pooling = "last" if cls is LSTMClassifier else "cls"
+    clf = cls(**{**params, "max_epochs": 1}, pooling=pooling).fit(X, y)
+    proba = clf.predict_proba(imdb_small[2][:10])
+    assert np.allclose(proba.sum(1), 1)
+    if pooling == "attention":
+        tokens, weights = clf.attention_weights(imdb_small[2][:1])[0]
+        assert len(tokens) == len(weights) and np.isclose(weights.sum(), 1)
+
+
+def test_attention_weights_saved_under_their_old_name_still_load(imdb_small, tmp_path):
+    import sknlp
+
+    X, y = imdb_small[0][:64], imdb_small[1][:64]
+    clf = LSTMClassifier(**{**TINY_LSTM, "max_epochs": 1}, pooling="attention").fit(X, y)
+    state = clf._persist_state()
+    weights = state["__net__"]["state_dict"]
+    state["__net__"]["state_dict"] = {k.replace("pool.", "attention.", 1): v
+                                      for k, v in weights.items()}
+    assert any(k.startswith("attention.") for k in state["__net__"]["state_dict"])
+    old = LSTMClassifier.__new__(LSTMClassifier)
+    old._persist_restore(state)  # as sknlp.load rebuilds a file written before the registry
+    np.testing.assert_array_equal(old.predict_proba(X[:10]), clf.predict_proba(X[:10]))
+    sknlp.save(old, tmp_path / "m.sknlp")
+    np.testing.assert_array_equal(sknlp.load(tmp_path / "m.sknlp").predict_proba(X[:10]),
+                                  clf.predict_proba(X[:10]))

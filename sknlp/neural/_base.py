@@ -613,12 +613,13 @@ class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         except (TypeError, ValueError, AssertionError, RuntimeError) as exc:
             raise ModelFileError(f"malformed model file: the saved arguments of "
                                  f"{type(self).__name__} build no network ({exc})") from None
-        expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
-        found = {k: tuple(v.shape) for k, v in state_dict.items()}
-        if expected != found:
-            diff = sorted(set(expected.items()) ^ set(found.items()))[:3]
+        try:  # strict: every key, every shape (older key names are renamed by the modules)
+            module.load_state_dict(state_dict, strict=True, assign=True)
+        except RuntimeError as exc:
+            detail = " ".join(str(exc).split())[:300]
             raise ModelFileError(f"malformed model file: the weights of "
-                                 f"{type(self).__name__} do not match its network ({diff})")
+                                 f"{type(self).__name__} do not match its network "
+                                 f"({detail})") from None
 
     def _persist_check(self):
         """After loading: the sizes the model predicts with agree with its network."""

@@ -5,7 +5,8 @@ from pathlib import Path
 from torch import nn
 
 from ..utils._optional import import_optional
-from ._modules import _mask, _masked_mean
+from ._modules import _mask
+from ._pooling import make_pooling
 
 
 def _transformers():
@@ -51,6 +52,7 @@ class PretrainedModule(nn.Module):
         self.encoder = _transformers().AutoModel.from_pretrained(
             _check_folder(pretrained), local_files_only=True, attn_implementation="eager")
         self.pooling = pooling
+        self.pool = make_pooling(pooling, self.encoder.config.hidden_size, summary="cls")
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(self.encoder.config.hidden_size, n_classes)
 
@@ -60,9 +62,11 @@ class PretrainedModule(nn.Module):
         out = self.encoder(input_ids=(ids - 1).clamp(min=0), attention_mask=mask.long(),
                            output_attentions=return_attention)
         H = out.last_hidden_state  # (B, T, C)
-        pooled = H[:, 0] if self.pooling == "cls" else _masked_mean(H, mask)  # (B, C)
+        pooled, alpha = self.pool(H, mask, summary=H[:, 0])  # (B, C), (B, T) or None
         logits = self.head(self.drop(pooled))
         if not return_attention:
             return logits
+        if alpha is not None:
+            return logits, alpha
         last = out.attentions[-1].mean(1)  # (B, T, T), averaged over heads
         return logits, last[:, 0, :]  # what [CLS] attends to

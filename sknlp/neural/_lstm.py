@@ -6,6 +6,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import _TRAINING_DOC, _NeuralTextClassifier
 from ._modules import LSTMModule
+from ._pooling import pooling_options
 
 
 class LSTMClassifier(_NeuralTextClassifier):
@@ -34,7 +35,8 @@ class LSTMClassifier(_NeuralTextClassifier):
         Dropout on embeddings, between layers and before the output layer.
     pooling : {"last", "max", "mean", "attention"}, default="max"
         How the hidden states become one vector: the final states, their masked maximum or
-        mean, or additive (Bahdanau) attention, which :meth:`attention_weights` exposes.
+        mean, or additive (Bahdanau) attention, which :meth:`attention_weights` exposes
+        (the modes of ``sknlp.neural._pooling``, shared by every encoder).
     embeddings : Word2Vec or None, default=None
         Initialise the embedding layer from word vectors aligned with the tokenizer's
         vocabulary: an unfitted :class:`~sknlp.embeddings.Word2Vec` is trained on the fit
@@ -78,7 +80,7 @@ class LSTMClassifier(_NeuralTextClassifier):
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "pooling": [StrOptions({"last", "max", "mean", "attention"})],
+        "pooling": [StrOptions(pooling_options("last"))],
         "embeddings": "no_validation",
         "freeze_embeddings": ["boolean"],
     }

@@ -12,20 +12,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._pooling import make_pooling
+
 
 def _mask(lengths, T):
     """(B, T) bool, True on real tokens."""
     return torch.arange(T, device=lengths.device)[None, :] < lengths[:, None]
-
-
-def _masked_mean(H, mask):
-    m = mask.unsqueeze(-1).to(H.dtype)  # (B, T, 1)
-    return (H * m).sum(1) / m.sum(1).clamp(min=1.0)  # (B, C)
-
-
-def _masked_max(H, mask):
-    out = H.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(1).values  # (B, C)
-    return torch.where(torch.isfinite(out), out, torch.zeros_like(out))  # empty rows -> 0
 
 
 def token_embedding(vocab_size, dim, weights=None, freeze=False):
@@ -42,29 +34,6 @@ def token_embedding(vocab_size, dim, weights=None, freeze=False):
 
 # ---------------------------------------------------------------------------------------
 # LSTM
-
-
-class AdditiveAttention(nn.Module):
-    """Additive attention pooling over hidden states.
-
-    ``score_t = v^T tanh(W h_t + b)``, ``alpha = softmax(score)`` over real tokens,
-    output ``sum_t alpha_t h_t``: the additive scoring of Bahdanau, Cho & Bengio,
-    "Neural Machine Translation by Jointly Learning to Align and Translate" (ICLR 2015),
-    with a learned query ``v`` in place of a decoder state, as in Yang et al.,
-    "Hierarchical Attention Networks for Document Classification" (NAACL 2016).
-    """
-
-    def __init__(self, hidden_size, attention_size):
-        super().__init__()
-        self.proj = nn.Linear(hidden_size, attention_size)
-        self.query = nn.Linear(attention_size, 1, bias=False)
-
-    def forward(self, H, mask):
-        scores = self.query(torch.tanh(self.proj(H))).squeeze(-1)  # (B, T)
-        scores = scores.masked_fill(~mask, float("-inf"))
-        alpha = torch.softmax(scores, dim=1)  # (B, T)
-        alpha = torch.nan_to_num(alpha)  # a row without tokens attends to nothing
-        return (alpha.unsqueeze(-1) * H).sum(1), alpha  # (B, C), (B, T)
 
 
 def reverse_padded(x, lengths):
@@ -135,13 +104,15 @@ class MaskedLSTM(nn.Module):
 
 
 class LSTMModule(nn.Module):
-    """Embedding -> masked (bi)LSTM (see ``MaskedLSTM``) -> pooling -> linear head."""
+    """Embedding -> masked (bi)LSTM (see ``MaskedLSTM``) -> pooling -> linear head.
+
+    Pooling comes from the registry of ``_pooling.py``; ``"last"`` is this encoder's summary.
+    """
 
     def __init__(self, *, vocab_size, n_classes, embedding_dim=128, hidden_size=128,
                  num_layers=1, bidirectional=True, dropout=0.2, pooling="max",
                  embedding_weights=None, freeze_embeddings=False):
         super().__init__()
-        assert pooling in ("last", "max", "mean", "attention"), f"unknown pooling {pooling!r}"
         self.pooling = pooling
         self.embedding = token_embedding(vocab_size, embedding_dim, embedding_weights,
                                          freeze_embeddings)
@@ -149,25 +120,25 @@ class LSTMModule(nn.Module):
                                bidirectional=bidirectional,
                                dropout=dropout if num_layers > 1 else 0.0)
         out_size = hidden_size * (2 if bidirectional else 1)
-        self.attention = AdditiveAttention(out_size, out_size) if pooling == "attention" else None
+        self.pool = make_pooling(pooling, out_size, summary="last")
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(out_size, n_classes)
+        self._register_load_state_dict_pre_hook(self._rename_attention_keys)
+
+    @staticmethod
+    def _rename_attention_keys(state_dict, prefix, *args):
+        """Weights saved when attention pooling was the ``attention`` submodule load into
+        ``pool``."""
+        old = f"{prefix}attention."
+        for key in [k for k in state_dict if k.startswith(old)]:
+            state_dict[f"{prefix}pool.{key[len(old):]}"] = state_dict.pop(key)
 
     def forward(self, ids, lengths, return_attention=False):
         B, T = ids.shape
         x = self.dropout(self.embedding(ids))  # (B, T, E)
         # An empty document is read as one padding token (a zero vector).
         H, last = self.lstm(x, lengths.clamp(min=1))  # (B, T, C), (B, C)
-        mask = _mask(lengths, T)
-        alpha = None
-        if self.pooling == "last":
-            pooled = last
-        elif self.pooling == "max":
-            pooled = _masked_max(H, mask)
-        elif self.pooling == "mean":
-            pooled = _masked_mean(H, mask)
-        else:
-            pooled, alpha = self.attention(H, mask)
+        pooled, alpha = self.pool(H, _mask(lengths, T), summary=last)  # (B, C), (B, T)
         logits = self.head(self.dropout(pooled))  # (B, n_classes)
         return (logits, alpha) if return_attention else logits
 
@@ -246,14 +217,17 @@ class EncoderBlock(nn.Module):
 
 
 class TransformerModule(nn.Module):
-    """Token + position embeddings -> encoder blocks -> [CLS] or mean pooling -> head."""
+    """Token + position embeddings -> encoder blocks -> pooling -> head.
+
+    Pooling comes from the registry of ``_pooling.py``; ``"cls"`` is this encoder's summary,
+    for which a learned [CLS] vector is put before the document.
+    """
 
     def __init__(self, *, vocab_size, n_classes, max_len, d_model=128, n_heads=4, n_layers=2,
                  dim_feedforward=256, dropout=0.1, positional="sinusoidal", pooling="cls",
                  attention_temperature=None, embedding_weights=None, freeze_embeddings=False):
         super().__init__()
         assert positional in ("sinusoidal", "learned"), f"unknown positional {positional!r}"
-        assert pooling in ("cls", "mean"), f"unknown pooling {pooling!r}"
         self.pooling = pooling
         self.d_model = d_model
         self.embedding = token_embedding(vocab_size, d_model, embedding_weights,
@@ -272,6 +246,7 @@ class TransformerModule(nn.Module):
             for _ in range(n_layers)
         ])
         self.ln_f = nn.LayerNorm(d_model)
+        self.pool = make_pooling(pooling, d_model, summary="cls")
         self.head = nn.Linear(d_model, n_classes)
         if embedding_weights is None:  # scaled by sqrt(d_model) in forward: unit variance
             nn.init.normal_(self.embedding.weight, std=d_model**-0.5)
@@ -299,10 +274,15 @@ class TransformerModule(nn.Module):
             x, att = block(x, mask, return_attention)
             atts.append(att)
         x = self.ln_f(x)  # (B, n, C)
-        pooled = x[:, 0] if self.cls is not None else _masked_mean(x, mask)  # (B, C)
+        if self.cls is not None:
+            pooled, alpha = self.pool(x[:, 1:], mask[:, 1:], summary=x[:, 0])  # (B, C)
+        else:
+            pooled, alpha = self.pool(x, mask)  # (B, C), (B, T) or None
         logits = self.head(pooled)
         if not return_attention:
             return logits
+        if alpha is not None:  # attention pooling: its weights over the tokens
+            return logits, alpha
         last = atts[-1].mean(1)  # (B, n, n), averaged over heads
         if self.cls is not None:
             weights = last[:, 0, 1:]  # what [CLS] attends to, (B, T)

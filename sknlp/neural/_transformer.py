@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..utils._validation import check_documents, looks_like_token_ids
 from ._base import _TRAINING_DOC, _NeuralTextClassifier
 from ._modules import TransformerModule
+from ._pooling import pooling_options
 
 
 class TransformerClassifier(_NeuralTextClassifier):
@@ -43,8 +44,10 @@ class TransformerClassifier(_NeuralTextClassifier):
         Dropout on embeddings, attention and sublayer outputs.
     positional : {"sinusoidal", "learned"}, default="sinusoidal"
         Fixed sinusoidal position encodings or learned position embeddings.
-    pooling : {"cls", "mean"}, default="cls"
-        Document vector: the output of a prepended ``[CLS]`` token, or the masked mean.
+    pooling : {"cls", "mean", "max", "attention"}, default="cls"
+        Document vector: the output of a prepended ``[CLS]`` token, or the masked mean or
+        maximum of the last layer, or additive attention over it (the modes of
+        ``sknlp.neural._pooling``, shared by every encoder).
     attention_temperature : float or None, default=None
         Divisor of the attention scores; ``None`` means ``sqrt(d_model / n_heads)``.
     pretrained : str or path, default=None
@@ -93,7 +96,7 @@ class TransformerClassifier(_NeuralTextClassifier):
         "dim_feedforward": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "positional": [StrOptions({"sinusoidal", "learned"})],
-        "pooling": [StrOptions({"cls", "mean"})],
+        "pooling": [StrOptions(pooling_options("cls"))],
         "attention_temperature": [Interval(Real, 0, None, closed="neither"), None],
         "pretrained": "no_validation",
         "max_length": [Interval(Integral, 2, None, closed="left")],
