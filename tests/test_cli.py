@@ -22,11 +22,11 @@ def test_default_job_trains_and_evaluates_on_chinese_reviews(capsys, zh_reviews)
 
 
 def test_auto_dataset_prefers_imdb_when_its_archive_is_there(monkeypatch, imdb_home, tmp_path):
-    from sknlp.cli import _has_imdb
+    from sknlp.datasets import imdb_available
 
     monkeypatch.setenv("SKNLP_DATA", str(imdb_home))
-    assert _has_imdb(None)
-    assert not _has_imdb(tmp_path)
+    assert imdb_available(None)
+    assert not imdb_available(tmp_path)
 
 
 def test_missing_imdb_is_a_readable_error(capsys, tmp_path):
@@ -90,7 +90,11 @@ def test_readable_errors(review_csv, tmp_path, capsys):
     assert main(["train", "--data", str(review_csv), "--text-col", "review", "--label-col",
                  "sentiment", "--param", "no_such_param=1"]) == 1
     err = capsys.readouterr().err
-    assert "no_such_param" in err and "logisticregression__C" in err
+    assert "no_such_param" in err and "logisticregression__" in err and len(err.splitlines()) == 1
+    assert main(["train", "--data", str(review_csv), "--text-col", "review", "--label-col",
+                 "sentiment", "--param", "logisticregression__c=1"]) == 1
+    err = capsys.readouterr().err
+    assert "did you mean logisticregression__C?" in err and len(err.splitlines()) == 1
 
     assert main(["predict", str(tmp_path / "missing.sknlp"), "text"]) == 1
     assert "sknlp train --output" in capsys.readouterr().err
@@ -259,3 +263,15 @@ def test_ctrl_c_in_a_linear_model_stops_the_command(small_csv, capsys, monkeypat
     monkeypatch.setattr(cli, "_timed_score", interrupted)
     assert main(["train", "--data", str(small_csv)]) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_benchmark_params_reach_only_the_models_that_have_them(review_csv, capsys):
+    args = ["benchmark", "--data", str(review_csv), "--text-col", "review", "--label-col",
+            "sentiment", "--models", "ngram,w2v", "--plot", "", "-q"]
+    assert main(args + ["--param", "word2vec__epochs=1", "--param", "ngram:ngram__min_df=1"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[-2:]] == \
+        ["ngram", "w2v"]
+    assert main(args + ["--param", "max_epochs=3"]) == 1
+    assert "none of the models ngram, w2v" in capsys.readouterr().err
+    assert main(args + ["--param", "lstm:max_epochs=3"]) == 1
+    assert "'lstm' is not among the models" in capsys.readouterr().err

@@ -226,7 +226,7 @@ def test_no_module_is_imported_for_a_class_that_is_not_allowed(bow_file, tmp_pat
     out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
                          text=True, check=True).stdout
     assert "refused:" in out and "not trusted" in out and out.endswith("not imported\n")
-    for path in ["sknlp.cli.Data", "sknlp._persist.Codec", "sklearn.base.BaseEstimator",
+    for path in ["sknlp.zoo.ModelSpec", "sknlp._persist.Codec", "sklearn.base.BaseEstimator",
                  "os.system", "builtins.eval"]:
         with pytest.raises(UntrustedTypeError):
             sknlp.load(_rewrite(bow_file, tmp_path / "x.sknlp",

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ._base import _writable_dir, get_cache_home, get_data_home
+from ._splits import TextSplit, register_dataset
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_MD5 = "7c2ac02c03563afcf9b574c7e56c153a"
@@ -239,3 +240,22 @@ def load_imdb(*, subset="train", data_home=None, download_if_missing=True, retur
     return bunch
 
 
+
+
+def imdb_available(data_home=None):
+    """Whether the IMDB archive (or its extracted folder) is in the data home."""
+    home = get_data_home(data_home)
+    return (home / ARCHIVE_NAME).is_file() or (home / FOLDER_NAME / "train").is_dir()
+
+
+def _imdb_split(data_home, test_size, random_state):
+    train = load_imdb(subset="train", data_home=data_home, download_if_missing=False)
+    test = load_imdb(subset="test", data_home=data_home, download_if_missing=False)
+    names = train.target_names
+    return TextSplit(train.data, names[train.target], test.data, names[test.target], "word",
+                     "IMDB (25,000 train / 25,000 test reviews)")
+
+
+register_dataset("imdb", split=_imdb_split, available=imdb_available,
+                 description="IMDB movie reviews, pos/neg (Maas et al., 2011): the official "
+                             "25,000/25,000 split")

@@ -277,7 +277,7 @@ def plot_benchmark(results, *, title=None, ax=None):
     Parameters
     ----------
     results : list of dict
-        As :func:`sknlp.cli.run_benchmark` returns: ``model``, ``accuracy``, ``fit_s``,
+        As :func:`sknlp.zoo.run_benchmark` returns: ``model``, ``accuracy``, ``fit_s``,
         ``predict_docs_s``.
     title : str, default=None
     ax : matplotlib Axes, default=None
