@@ -11,11 +11,11 @@ code when read.
 __version__ = "0.1.0.dev0"
 
 from ._persist import ModelFileError, UntrustedTypeError, load, save  # noqa: E402
-from .preprocessing import BagOfWords, NGram, Tokenizer, ngrams  # noqa: E402
+from .preprocessing import BagOfWords, NGram, NGramSequences, Tokenizer, ngrams  # noqa: E402
 
 __all__ = ["BagOfWords", "DistilledClassifier", "LSTMClassifier", "ModelFileError", "NGram",
-           "Tokenizer", "TransformerClassifier", "UntrustedTypeError", "Word2Vec", "__version__",
-           "load", "ngrams", "save"]
+           "NGramSequences", "Tokenizer", "TransformerClassifier", "UntrustedTypeError",
+           "Word2Vec", "__version__", "load", "ngrams", "save"]
 
 _LAZY = {"Word2Vec": "embeddings", "LSTMClassifier": "neural",
          "DistilledClassifier": "neural", "TransformerClassifier": "neural"}

@@ -16,14 +16,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone, is_classifier
-from test_common import ESTIMATORS, INIT_PARAMS, SUPERVISED
+from test_common import ESTIMATORS, INIT_PARAMS, SUPERVISED, takes_text
 
 CASES_RUN = {"accepted": 0, "rejected": 0}
 
 # Every configuration of test_common's table: a code path that only one of them takes
 # (char bigrams, hashing, attention pooling) meets the hostile input too.
-CONFIGS = [pytest.param(name, cls(**params), id=f"{name}-{i}" if i else name)
-           for name, cls in ESTIMATORS for i, params in enumerate(INIT_PARAMS[name])]
+ALL_CONFIGS = [pytest.param(name, cls(**params), id=f"{name}-{i}" if i else name)
+               for name, cls in ESTIMATORS for i, params in enumerate(INIT_PARAMS[name])]
+# Documents go to the estimators that take documents; those that take token ids
+# (NGramSequences) meet the hostile id arrays of test_hostile_token_ids instead.
+CONFIGS = [c for c in ALL_CONFIGS if takes_text(c.values[1])]
+ID_CONFIGS = [c for c in ALL_CONFIGS if not takes_text(c.values[1])]
 
 
 def _needs_y(name, est):
@@ -106,9 +110,35 @@ def test_hostile_documents(name, est, case, corpus):
         assert message in detail, f"{name} / {case}: message {detail!r} lacks {message!r}"
 
 
+HOSTILE_IDS = {
+    # case: (the ids, expected outcome, words the message must hold)
+    "negative_id": (np.array([[2, -1, 3]] * 8), "rejected", "negative"),
+    "float_ids": (np.array([[2.0, 3.5, 0.0]] * 8), "rejected", "integer"),
+    "one_d": (np.array([2, 3, 4]), "rejected", "2-D"),
+    "three_d": (np.ones((4, 3, 2), dtype=int), "rejected", "2-D"),
+    "no_rows": (np.zeros((0, 5), dtype=int), "rejected", "empty"),
+    "only_padding": (np.zeros((8, 5), dtype=int), "accepted", None),
+    "uint64_near_2_64": (np.full((8, 3), 2**64 - 5, dtype=np.uint64), "rejected", "beyond"),
+    "object_array": (np.array([[1, "a"]] * 8, dtype=object), "rejected", "integer"),
+    "bare_str": ("2 3 4", "rejected", "2-D"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_IDS))
+@pytest.mark.parametrize("name,est", ID_CONFIGS)
+def test_hostile_token_ids(name, est, case):
+    X, expected, message = HOSTILE_IDS[case]
+    result, detail = outcome(name, est, X, None)
+    assert result == expected, f"{name} / {case}: {result}: {detail}"
+    if message:
+        assert message in detail, f"{name} / {case}: message {detail!r} lacks {message!r}"
+
+
 def test_all_empty_corpus(corpus):
     for name, cls in ESTIMATORS:
         est = cls(**INIT_PARAMS[name][0])
+        if not takes_text(est):
+            continue
         result, detail = outcome(name, est, [""] * 40, corpus[1])
         # No token anywhere: vocabulary-based estimators say so; a neural model may still
         # fit a constant predictor on padding only, which _check_output then validates.

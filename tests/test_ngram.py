@@ -6,7 +6,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from sknlp.preprocessing import NGram, Tokenizer, ngrams
+from sknlp.preprocessing import NGram, NGramSequences, Tokenizer, ngrams
 
 
 def test_ngrams_as_the_course_defines_them():
@@ -56,7 +56,7 @@ def test_invalid_ngram_range():
 def test_sequences_append_ngram_ids_after_tokens():
     tok = Tokenizer(maxlen=4, oov_token=None).fit(["a b c", "a b"])
     S = tok.transform(["a b c", "a b", "c"])
-    ng = NGram(output="sequences", vocab_size=tok.vocab_size_).fit(S)
+    ng = NGramSequences(vocab_size=tok.vocab_size_).fit(S)
     out = ng.transform(S)
     assert ng.n_token_ids_ == tok.vocab_size_ == 4
     assert ng.vocab_size_ == 6  # two bigrams: (a, b) and (b, c)
@@ -70,7 +70,7 @@ def test_sequences_append_ngram_ids_after_tokens():
 def test_sequences_min_df_and_pipeline(imdb_small):
     X = imdb_small[0][:100]
     pipe = make_pipeline(Tokenizer(num_words=2000, maxlen=64),
-                         NGram(output="sequences", min_df=3, vocab_size=2000))
+                         NGramSequences(min_df=3, vocab_size=2000))
     out = pipe.fit_transform(X)
     ng = pipe[-1]
     assert out.shape == (100, 128)
@@ -78,7 +78,7 @@ def test_sequences_min_df_and_pipeline(imdb_small):
 
 
 def test_sequences_reject_unseen_large_ids():
-    ng = NGram(output="sequences").fit(np.array([[1, 2, 0]]))
+    ng = NGramSequences().fit(np.array([[1, 2, 0]]))
     with pytest.raises(ValueError, match="vocab_size"):
         ng.transform(np.array([[1, 7]]))
 
@@ -89,18 +89,20 @@ def test_nb_trigram_pipeline_learns(imdb_small):
     assert pipe.fit(X_tr, y_tr).score(X_te, y_te) > 0.7
 
 
-@pytest.mark.parametrize("params", [{}, {"hashing": True, "n_features": 32},
-                                    {"output": "sequences"}])
+@pytest.mark.parametrize("params", [{}, {"hashing": True, "n_features": 32}])
 def test_get_feature_names_out_changes_no_state(params, imdb_tiny):
-    X = imdb_tiny[0]
-    ng = NGram(ngram_range=(1, 2), **params)
-    if params.get("output") == "sequences":
-        ng.fit(Tokenizer(num_words=200, maxlen=30).fit_transform(X))
-    else:
-        ng.fit(X)
+    ng = NGram(ngram_range=(1, 2), **params).fit(imdb_tiny[0])
     before = pickle.dumps(ng)
-    try:
-        ng.get_feature_names_out()
-    except AttributeError:
-        assert params.get("output") == "sequences"
+    ng.get_feature_names_out()
     assert pickle.dumps(ng) == before
+
+
+def test_the_old_sequences_spelling_warns_and_gives_the_same_ids(imdb_tiny):
+    S = Tokenizer(num_words=300, maxlen=30).fit_transform(imdb_tiny[0])
+    new = NGramSequences(min_df=2, vocab_size=300).fit(S)
+    with pytest.warns(FutureWarning, match="use NGramSequences"):
+        old = NGram(output="sequences", min_df=2, vocab_size=300).fit(S)
+    np.testing.assert_array_equal(old.transform(S), new.transform(S))
+    assert (old.vocab_size_, old.maxlen_) == (new.vocab_size_, new.maxlen_)
+    with pytest.raises(AttributeError, match="id sequences"):
+        old.get_feature_names_out()

@@ -14,7 +14,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from test_common import ESTIMATORS, INIT_PARAMS, SUPERVISED
+from test_common import ESTIMATORS, INIT_PARAMS, SUPERVISED, inputs_for
 
 import sknlp
 from sknlp.embeddings import Word2Vec
@@ -52,6 +52,8 @@ def _fit(model, X, y):
                                              for k, f in PIPELINES.items()])
 def test_round_trip_gives_identical_outputs(model, imdb_small, tmp_path):
     X, y, X_te = imdb_small[0][:120], imdb_small[1][:120], imdb_small[2][:40]
+    if not hasattr(model, "steps"):
+        X, X_te = inputs_for(model, X), inputs_for(model, X_te)
     fitted = _fit(clone(model), X, y)
     sknlp.save(fitted, tmp_path / "m.sknlp")
     loaded = sknlp.load(tmp_path / "m.sknlp")

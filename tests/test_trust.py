@@ -19,7 +19,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
-from test_common import ESTIMATORS, INIT_PARAMS, SUPERVISED
+from test_common import ESTIMATORS, INIT_PARAMS, SUPERVISED, inputs_for
 from test_reliability import EpochCounter
 
 import sknlp
@@ -58,6 +58,7 @@ def test_every_fitted_configuration_pickles_and_saves(name, params, imdb_small, 
         params = {**params, "checkpoint_dir": tmp_path / "ckpt"}
     est = cls(**params)
     X, y, X_te = imdb_small[0][:120], imdb_small[1][:120], imdb_small[2][:30]
+    X, X_te = inputs_for(est, X), inputs_for(est, X_te)
     supervised = is_classifier(est) or (name, params.get("weighting")) in SUPERVISED
     est = est.fit(X, y) if supervised else est.fit(X)
     expected = _outputs(est, X_te)

@@ -3,63 +3,50 @@
 from numbers import Integral
 
 import numpy as np
-import pandas as pd
 from sklearn.base import _fit_context
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._validation import check_token_sequences
-from ._bow import _BAG_DOC, _BaseBag, _gram_keys
-from ._text import check_ngram_range, document_frequency, pad_ragged
+from ._bow import _BAG_DOC, _BaseBag
+from ._ngram_sequences import NGramSequences
+from ._text import check_ngram_range
 
 
 class NGram(_BaseBag):
     __doc__ = (
-        """N-grams of documents, for linear models and for neural models.
+        """N-gram features of documents, for linear models.
 
     An n-gram is a window of ``n`` consecutive tokens: for ``n=2`` the tokens
-    ``[w1, w2, w3]`` give ``[[w1, w2], [w2, w3]]`` (see :func:`ngrams`). ``NGram`` composes
-    two ways, chosen by ``output``:
+    ``[w1, w2, w3]`` give ``[[w1, w2], [w2, w3]]`` (see :func:`ngrams`). Raw documents in, a
+    sparse bag of every n-gram with ``n`` in ``ngram_range`` out (word or character
+    n-grams), weighted like :class:`BagOfWords` (``"nb"`` gives NBSVM-style features).
+    ``hashing=True`` hashes the n-grams into ``n_features`` columns instead of keeping a
+    vocabulary, for corpora whose n-gram vocabulary would not fit in memory.
 
-    * ``output="sparse"`` (default): raw documents in, a sparse bag of every n-gram with
-      ``n`` in ``ngram_range`` out (word or character n-grams), weighted like
-      :class:`BagOfWords` (``"nb"`` gives NBSVM-style features). ``hashing=True`` hashes the
-      n-grams into ``n_features`` columns instead of keeping a vocabulary, for corpora whose
-      n-gram vocabulary would not fit in memory.
-    * ``output="sequences"``: the integer sequences of a :class:`Tokenizer` in (0 =
-      padding), the same sequences with the ids of their frequent n-grams appended out
-      (fastText's bigram trick; Joulin et al., "Bag of Tricks for Efficient Text
-      Classification", 2017). n-gram ids start at ``n_token_ids_``, so an embedding table
-      of ``vocab_size_`` rows covers tokens and n-grams. Use it as
-      ``make_pipeline(Tokenizer(), NGram(output="sequences"), <neural classifier>)``.
+    For n-gram ids appended to a :class:`Tokenizer`'s sequences (fastText's trick, for
+    neural models), see :class:`NGramSequences`.
     """
         + _BAG_DOC.format(
             extra="""ngram_range : tuple (min_n, max_n), default=(1, 2)
         Orders of the n-grams to use, both ends included.
     output : {{"sparse", "sequences"}}, default="sparse"
-        What ``transform`` returns; see above.
+        ``"sequences"`` is deprecated (a ``FutureWarning``; removed in 0.3): it makes this
+        estimator an :class:`NGramSequences`, which should be used instead.
     hashing : bool, default=False
         Sparse output only: hash n-grams into ``n_features`` columns (no vocabulary,
         no ``max_features``/``min_df``/``max_df``; feature names are ``hash_<i>``).
     n_features : int, default=2**20
         Number of hashed columns.
-    maxlen : int, default=None
-        Sequences output only: length of the output rows. ``None``: the input length times
-        the number of n-gram orders, room for every n-gram.
-    vocab_size : int, default=None
-        Sequences output only: the size of the token id space (``Tokenizer.vocab_size_``).
-        ``None`` infers it from the largest id seen in ``fit``.
+    maxlen, vocab_size : int, default=None
+        Deprecated with ``output="sequences"``; see :class:`NGramSequences`.
     """,
             default_w="count", default_min_df=1, default_sublinear=False)
-        + """n_token_ids_ : int
-        Sequences output only: first n-gram id (token ids lie below it).
-    vocab_size_ : int
-        Sequences output only: number of ids, tokens and n-grams together.
-
+        + """
     See Also
     --------
     BagOfWords : Unigram features.
+    NGramSequences : n-gram ids for neural models.
 
     Examples
     --------
@@ -132,64 +119,6 @@ class NGram(_BaseBag):
                                alternate_sign=False, dtype=self.dtype)
         return hasher.transform(grams(t) for t in per_doc).tocsr()
 
-    # -- sequences (fastText) -------------------------------------------------------------
-
-    def _sequence_grams(self, X):
-        """n-gram keys of padded id sequences, in row order."""
-        rows, cols = np.nonzero(X)
-        codes = X[rows, cols]
-        return codes, rows
-
-    def _fit_sequences(self, X):
-        X = check_token_sequences(X)
-        self.n_token_ids_ = max(int(X.max()) + 1, self.vocab_size or 0)
-        codes, doc = self._sequence_grams(X)
-        self._seq_lookup = {}
-        next_id = self.n_token_ids_
-        for n in self._orders():
-            if n == 1:
-                continue
-            if self.n_token_ids_ ** n >= 2**62:
-                raise ValueError(f"{self.n_token_ids_} token ids and n-grams of order {n} "
-                                 "overflow 64-bit keys; lower ngram_range")
-            keys, gdoc = _gram_keys(codes, doc, n, self.n_token_ids_)
-            gcodes, ukeys = pd.factorize(keys)
-            df = document_frequency(gdoc, gcodes, len(X), len(ukeys))
-            min_df = self.min_df if isinstance(self.min_df, Integral) else self.min_df * len(X)
-            kept = np.flatnonzero(df >= min_df)
-            if self.max_features is not None and len(kept) > self.max_features:
-                kept = kept[np.argsort(-df[kept], kind="stable")[: self.max_features]]
-            kept_keys = np.sort(np.asarray(ukeys, dtype=np.int64)[kept])
-            ids = np.arange(next_id, next_id + len(kept_keys), dtype=np.int64)
-            self._seq_lookup[n] = (kept_keys, ids)
-            next_id += len(kept_keys)
-        self.vocab_size_ = next_id
-        width = X.shape[1] * len(self._orders())
-        self.maxlen_ = self.maxlen or width
-        self.n_documents_ = len(X)
-
-    def _transform_sequences(self, X):
-        X = check_token_sequences(X)
-        if X.max(initial=0) >= self.n_token_ids_:
-            raise ValueError(
-                f"X holds token id {X.max()} but this NGram was fitted on ids below "
-                f"{self.n_token_ids_}; pass vocab_size=Tokenizer.vocab_size_ when fitting"
-            )
-        codes, doc = self._sequence_grams(X)
-        parts_ids = [codes] if 1 in self._orders() else []
-        parts_doc = [doc] if 1 in self._orders() else []
-        for n, (keys, ids) in self._seq_lookup.items():
-            gkeys, gdoc = _gram_keys(codes, doc, n, self.n_token_ids_)
-            pos = np.searchsorted(keys, gkeys)
-            pos[pos == len(keys)] = 0
-            hit = keys[pos] == gkeys if len(keys) else np.zeros(len(gkeys), bool)
-            parts_ids.append(ids[pos[hit]])
-            parts_doc.append(gdoc[hit])
-        all_doc = np.concatenate(parts_doc)
-        order = np.argsort(all_doc, kind="stable")  # tokens first, then n-grams, per row
-        return pad_ragged(np.concatenate(parts_ids)[order], all_doc[order], len(X),
-                          maxlen=self.maxlen_, padding="post", truncating="post")
-
     # -- public API ---------------------------------------------------------------------
 
     def _fit_matrix(self, X, y):
@@ -198,6 +127,23 @@ class NGram(_BaseBag):
             self._fit_sequences(X)
             return None
         return super()._fit_matrix(X, y)
+
+    def _fit_sequences(self, X):
+        """The deprecated ``output="sequences"``: an :class:`NGramSequences` inside."""
+        import warnings
+
+        warnings.warn("NGram(output='sequences') is deprecated and will be removed in 0.3; "
+                      "use NGramSequences(ngram_range=..., min_df=..., maxlen=..., "
+                      "vocab_size=...), which takes the same settings", FutureWarning,
+                      stacklevel=4)
+        self.sequences_ = NGramSequences(
+            ngram_range=self.ngram_range, min_df=self.min_df, max_features=self.max_features,
+            maxlen=self.maxlen, vocab_size=self.vocab_size).fit(X)
+        for name in ("n_token_ids_", "vocab_size_", "maxlen_", "n_documents_"):
+            setattr(self, name, getattr(self.sequences_, name))
+
+    def _transform_sequences(self, X):
+        return self.sequences_.transform(X)
 
     # Hashing replaces only the counting step of the shared fit/transform path.
     def _count_fit(self, corpus):

@@ -129,6 +129,14 @@ def check_token_sequences(X, *, name="X"):
     -------
     X : ndarray of shape (n_docs, seq_len), dtype int64
     """
+    import scipy.sparse as sp
+
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} should be a 2-D array of token ids (n_docs, seq_len), got a "
+                        f"single {type(X).__name__}")
+    if sp.issparse(X):
+        raise TypeError(f"{name} is a sparse matrix; sparse input is not supported for token "
+                        "ids: pass a dense 2-D integer array (n_docs, seq_len)")
     arr = np.asarray(X)
     if arr.ndim != 2:
         raise ValueError(
