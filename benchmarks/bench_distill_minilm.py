@@ -48,7 +48,7 @@ def main():
     X_un = [unsup[i] for i in rng.choice(len(unsup), N_TRANSFER, replace=False)]
 
     teacher, t = timed(lambda: TransformerClassifier(
-        pretrained=minilm_path(), max_length=128, max_epochs=3, batch_size=16, lr=5e-5,
+        pretrained=minilm_path(), maxlen=128, max_epochs=3, batch_size=16, lr=5e-5,
         random_state=0, device=device, verbose=1).fit(X_tr, y_tr))
     acc_t, tp_t = timed(lambda: teacher.score(X_te, y_te))
     print(f"teacher MiniLM fine-tuned ({device}): acc {acc_t:.4f}, {teacher.n_parameters_:,} "

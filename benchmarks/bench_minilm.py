@@ -28,7 +28,7 @@ def main():
     print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads")
     X_tr, y_tr = balanced(load_imdb(subset="train", data_home=DATA_HOME), N, 0)
     X_te, y_te = balanced(load_imdb(subset="test", data_home=DATA_HOME), N, 1)
-    clf = TransformerClassifier(pretrained=minilm_path(), max_length=128, max_epochs=3,
+    clf = TransformerClassifier(pretrained=minilm_path(), maxlen=128, max_epochs=3,
                                 batch_size=16, lr=5e-5, weight_decay=0.01, random_state=0,
                                 device=device, verbose=1)
     t = time.perf_counter()

@@ -318,6 +318,8 @@ class _Reader:
             if not isinstance(attrs, dict) or not all(isinstance(k, str) for k in attrs):
                 raise _bad(f"the attributes of {value} are not a dict of names")
             obj = cls.__new__(cls)  # no __init__: nothing from the file runs
+            if hasattr(cls, "_upgrade_state"):  # names renamed since the file was written
+                attrs = cls._upgrade_state(attrs)
             if hasattr(cls, "_persist_restore"):
                 obj._persist_restore(attrs)
             else:

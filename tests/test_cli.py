@@ -131,7 +131,7 @@ QUICK = {"ngram": [], "bow": [], "w2v": ["--param", "word2vec__epochs=1"],
                             "--param", "hidden_size=16"],
          "transformer": ["--param", "max_epochs=1", "--param", "d_model=16",
                          "--param", "dim_feedforward=32"],
-         "minilm": ["--param", "max_epochs=1", "--param", "max_length=32"]}
+         "minilm": ["--param", "max_epochs=1", "--param", "maxlen=32"]}
 
 
 @pytest.fixture(scope="module")

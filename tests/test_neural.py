@@ -385,3 +385,35 @@ def test_attention_weights_saved_under_their_old_name_still_load(imdb_small, tmp
     sknlp.save(old, tmp_path / "m.sknlp")
     np.testing.assert_array_equal(sknlp.load(tmp_path / "m.sknlp").predict_proba(X[:10]),
                                   clf.predict_proba(X[:10]))
+
+
+@pytest.mark.parametrize("cls,old,new,value", [
+    (LSTMClassifier, "num_layers", "n_layers", 2),
+    (TransformerClassifier, "max_length", "maxlen", 64),
+])
+def test_renamed_parameters_keep_working_for_one_release(cls, old, new, value, imdb_small):
+    X, y = imdb_small[0][:40], imdb_small[1][:40]
+    params = TINY_LSTM if cls is LSTMClassifier else TINY_TRANSFORMER
+    with pytest.warns(FutureWarning, match=f"{old}=.*deprecated.*use {new}="):
+        old_spelling = cls(**{**params, "max_epochs": 1}, **{old: value}).fit(X, y)
+    new_spelling = cls(**{**params, "max_epochs": 1}, **{new: value}).fit(X, y)
+    np.testing.assert_array_equal(old_spelling.predict_proba(X[:5]),
+                                  new_spelling.predict_proba(X[:5]))
+    with pytest.warns(FutureWarning, match="use maxlen_"):
+        assert new_spelling.max_len_ == new_spelling.maxlen_
+
+
+def test_objects_pickled_before_the_renames_still_work(imdb_small):
+    import pickle
+
+    X, y = imdb_small[0][:40], imdb_small[1][:40]
+    clf = LSTMClassifier(**{**TINY_LSTM, "max_epochs": 1}, n_layers=2).fit(X, y)
+    old = pickle.loads(pickle.dumps(clf))
+    # as an earlier release pickled it: num_layers set, no n_layers, max_len_ not maxlen_
+    state = old.__getstate__()
+    state["num_layers"] = state.pop("n_layers")
+    state["max_len_"] = state.pop("maxlen_")
+    restored = LSTMClassifier.__new__(LSTMClassifier)
+    restored.__setstate__(state)
+    assert restored.get_params()["n_layers"] == 2
+    np.testing.assert_array_equal(restored.predict_proba(X[:5]), clf.predict_proba(X[:5]))

@@ -15,7 +15,7 @@ from sknlp.neural import (
 def test_minilm_fine_tunes_offline(imdb_small, monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # prove that nothing is downloaded
     X, y = imdb_small[0][:48], imdb_small[1][:48]
-    clf = TransformerClassifier(pretrained=minilm_path(), max_length=64, max_epochs=1,
+    clf = TransformerClassifier(pretrained=minilm_path(), maxlen=64, max_epochs=1,
                                 batch_size=16, lr=5e-5, random_state=0).fit(X, y)
     proba = clf.predict_proba(X[:8])
     np.testing.assert_allclose(proba.sum(1), 1.0)

@@ -35,8 +35,8 @@ def test_num_words_too_small_is_explained():
         Tokenizer(num_words=2).fit(["a b"])
 
 
-def test_min_freq():
-    tok = Tokenizer(min_freq=2).fit(["a a b", "c a b"])
+def test_min_count():
+    tok = Tokenizer(min_count=2).fit(["a a b", "c a b"])
     assert set(tok.vocabulary_) == {"<pad>", "<unk>", "a", "b"}
 
 
@@ -222,3 +222,12 @@ def test_set_output_pandas():
     tok = Tokenizer(maxlen=3).fit(["a b c"]).set_output(transform="pandas")
     out = tok.transform(["a b"])
     assert list(out.columns) == ["tokenizer0", "tokenizer1", "tokenizer2"]
+
+
+def test_min_freq_is_the_old_spelling_of_min_count():
+    import pytest
+
+    docs = ["a a b", "c a b", "d"]
+    with pytest.warns(FutureWarning, match="min_freq=.*use min_count="):
+        old = Tokenizer(min_freq=2).fit(docs)
+    assert old.vocabulary_ == Tokenizer(min_count=2).fit(docs).vocabulary_

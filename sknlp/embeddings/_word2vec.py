@@ -74,8 +74,9 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     ----------
     vector_size : int, default=100
         Dimension of the word vectors (ignored with ``pretrained``).
-    sg : {0, 1}, default=0
-        0: CBOW, predict a word from its context. 1: skip-gram, predict the context.
+    sg : {0, 1, "cbow", "skipgram"}, default=0
+        0 or ``"cbow"``: CBOW, predict a word from its context. 1 or ``"skipgram"``:
+        skip-gram, predict the context (gensim's 0/1, or the names, as you prefer).
     window : int, default=5
         Largest distance between a word and its context words.
     min_count : int, default=5

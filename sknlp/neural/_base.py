@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ..base import TextInputMixin
 from ..preprocessing import Tokenizer
 from ..preprocessing._text import ngram_range_of
+from ..utils._deprecation import RenamedMixin
 from ..utils._validation import (
     check_documents,
     check_token_sequences,
@@ -133,7 +134,7 @@ _TRAINING_DOC = """
 """
 
 
-class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
+class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseEstimator):
     """Shared fit/predict logic; subclasses provide the torch module and its arguments."""
 
     _parameter_constraints = {
@@ -161,6 +162,7 @@ class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     }
 
     _module_class = None
+    _renamed_attrs = {"max_len_": "maxlen_"}
     _default_tokenizer = {"num_words": 30000, "maxlen": 400}
 
     # -- subclass hooks -------------------------------------------------------------------
@@ -206,8 +208,8 @@ class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         unknown = ids >= self.vocab_size_
         if unknown.any():  # ids never seen in training: treat as out-of-vocabulary
             ids = np.where(unknown, 1 if self.vocab_size_ > 1 else 0, ids)
-        if ids.shape[1] > self.max_len_:
-            ids, lengths = ids[:, : self.max_len_], np.minimum(lengths, self.max_len_)
+        if ids.shape[1] > self.maxlen_:
+            ids, lengths = ids[:, : self.maxlen_], np.minimum(lengths, self.maxlen_)
         return ids, lengths
 
     def _tokenizer_vocab_size(self):
@@ -331,6 +333,7 @@ class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         validate_parameter_constraints(self._parameter_constraints, self.get_params(deep=False),
                                        caller_name=type(self).__name__)
         self._check_params()
+        self._warn_renamed()
         if isinstance(X, (str, bytes)):
             check_documents(X)  # raises the TypeError for a bare string
         y = _check_labels(y)
@@ -407,9 +410,9 @@ class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         self._seed_ = int(check_random_state(self.random_state).randint(2**31 - 1))
         ids, lengths = compact(ids)
         self.vocab_size_ = int(max(ids.max() + 1, self._tokenizer_vocab_size(), 2))
-        self.max_len_ = int(ids.shape[1])
+        self.maxlen_ = int(ids.shape[1])
         weights = self._embedding_weights(docs, self._seed_)
-        kwargs = self._module_kwargs(self.vocab_size_, len(self.classes_), self.max_len_,
+        kwargs = self._module_kwargs(self.vocab_size_, len(self.classes_), self.maxlen_,
                                      weights)
         # What rebuilds the module when a saved model is loaded (sknlp.load): the trained
         # weights replace the initial embedding, so it is not kept.
@@ -576,6 +579,7 @@ class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
 
         from .._persist import ModelFileError
 
+        state = self._upgrade_state(state)  # files written before a rename
         net = state.pop("__net__", None)
         self.__dict__.update(state)
         if net is None:
@@ -639,11 +643,18 @@ class _NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         if isinstance(tok, Tokenizer) and tok.vocab_size_ > self.vocab_size_:
             problems.append(f"a tokenizer of {tok.vocab_size_} ids for an embedding of "
                             f"{self.vocab_size_}")
-        if not (isinstance(self.max_len_, int) and 0 < self.max_len_ <= 10**7):
-            problems.append(f"max_len_={self.max_len_!r}")
+        if not (isinstance(self.maxlen_, int) and 0 < self.maxlen_ <= 10**7):
+            problems.append(f"maxlen_={self.maxlen_!r}")
         if problems:
             raise ModelFileError(f"malformed model file: {type(self).__name__} has "
                                  + "; ".join(problems))
+
+    @property
+    def max_len_(self):
+        """Deprecated name of ``maxlen_`` (removed in 0.3)."""
+        warnings.warn("max_len_ is deprecated and will be removed in 0.3; use maxlen_",
+                      FutureWarning, stacklevel=2)
+        return self.maxlen_
 
     @property
     def history_(self):

@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._deprecation import DEPRECATED, DEPRECATED_OPTION, renamed_param
 from ._base import _TRAINING_DOC, _NeuralTextClassifier
 from ._modules import LSTMModule
 from ._pooling import pooling_options
@@ -27,8 +28,10 @@ class LSTMClassifier(_NeuralTextClassifier):
         Size of the token embeddings (taken from ``embeddings`` when given).
     hidden_size : int, default=128
         LSTM units per direction.
-    num_layers : int, default=1
-        Stacked LSTM layers.
+    n_layers : int, default=1
+        Stacked LSTM layers (the name :class:`TransformerClassifier` uses too).
+    num_layers : int
+        Deprecated spelling of ``n_layers`` (a ``FutureWarning``; removed in 0.3).
     bidirectional : bool, default=True
         Read the documents in both directions.
     dropout : float, default=0.3
@@ -77,7 +80,8 @@ class LSTMClassifier(_NeuralTextClassifier):
         **_NeuralTextClassifier._parameter_constraints,
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left"), DEPRECATED_OPTION],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "pooling": [StrOptions(pooling_options("last"))],
@@ -86,17 +90,20 @@ class LSTMClassifier(_NeuralTextClassifier):
     }
     _module_class = LSTMModule
 
-    def __init__(self, *, tokenizer=None, embedding_dim=128, hidden_size=128, num_layers=1,
+    _renamed_params = {"num_layers": "n_layers"}
+
+    def __init__(self, *, tokenizer=None, embedding_dim=128, hidden_size=128, n_layers=1,
                  bidirectional=True, dropout=0.3, pooling="max", embeddings=None,
                  freeze_embeddings=False, max_epochs=5, batch_size=64, lr=3e-3,
                  optimizer="adamw", weight_decay=0.01, lr_schedule="linear",
                  warmup_fraction=0.05, grad_clip=1.0, early_stopping=False,
                  scoring="loss", validation_fraction=None, patience=2, class_weight=None,
                  bucket=True, random_state=None, device="cpu", verbose=0, callbacks=None,
-                 warm_start=False, checkpoint_dir=None):
+                 warm_start=False, checkpoint_dir=None, num_layers=DEPRECATED):
         self.tokenizer = tokenizer
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
+        self.n_layers = n_layers
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
@@ -127,7 +134,8 @@ class LSTMClassifier(_NeuralTextClassifier):
     def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
         dim = embedding_weights.shape[1] if embedding_weights is not None else self.embedding_dim
         return dict(vocab_size=vocab_size, n_classes=n_classes, embedding_dim=dim,
-                    hidden_size=self.hidden_size, num_layers=self.num_layers,
+                    hidden_size=self.hidden_size,
+                    num_layers=renamed_param(self, "num_layers", "n_layers", warn=False),
                     bidirectional=self.bidirectional, dropout=self.dropout,
                     pooling=self.pooling, embedding_weights=embedding_weights,
                     freeze_embeddings=self.freeze_embeddings)

@@ -6,6 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._deprecation import DEPRECATED, DEPRECATED_OPTION, renamed_param
 from ..utils._validation import check_documents, looks_like_token_ids
 from ._base import _TRAINING_DOC, _NeuralTextClassifier
 from ._modules import TransformerModule
@@ -53,8 +54,11 @@ class TransformerClassifier(_NeuralTextClassifier):
     pretrained : str or path, default=None
         Folder of a Hugging Face BERT-style model to fine-tune instead of training an
         encoder from scratch.
-    max_length : int, default=256
-        With ``pretrained``: truncate documents to this many word pieces.
+    maxlen : int, default=256
+        With ``pretrained``: truncate documents to this many word pieces (the name
+        :class:`~sknlp.preprocessing.Tokenizer` uses for its width too).
+    max_length : int
+        Deprecated spelling of ``maxlen`` (a ``FutureWarning``; removed in 0.3).
     embeddings : Word2Vec or None, default=None
         Initialise the token embeddings from word vectors (their size must equal
         ``d_model``); see :class:`LSTMClassifier`.
@@ -99,20 +103,23 @@ class TransformerClassifier(_NeuralTextClassifier):
         "pooling": [StrOptions(pooling_options("cls"))],
         "attention_temperature": [Interval(Real, 0, None, closed="neither"), None],
         "pretrained": "no_validation",
-        "max_length": [Interval(Integral, 2, None, closed="left")],
+        "maxlen": [Interval(Integral, 2, None, closed="left")],
+        "max_length": [Interval(Integral, 2, None, closed="left"), DEPRECATED_OPTION],
         "embeddings": "no_validation",
         "freeze_embeddings": ["boolean"],
     }
 
+    _renamed_params = {"max_length": "maxlen"}
+
     def __init__(self, *, tokenizer=None, d_model=128, n_heads=4, n_layers=2,
                  dim_feedforward=256, dropout=0.1, positional="sinusoidal", pooling="cls",
-                 attention_temperature=None, pretrained=None, max_length=256,
+                 attention_temperature=None, pretrained=None, maxlen=256,
                  embeddings=None, freeze_embeddings=False, max_epochs=5, batch_size=64,
                  lr=1e-3, optimizer="adamw", weight_decay=0.01, lr_schedule="linear",
                  warmup_fraction=0.05, grad_clip=1.0, early_stopping=False,
                  scoring="loss", validation_fraction=None, patience=2, class_weight=None,
                  bucket=True, random_state=None, device="cpu", verbose=0, callbacks=None,
-                 warm_start=False, checkpoint_dir=None):
+                 warm_start=False, checkpoint_dir=None, max_length=DEPRECATED):
         self.tokenizer = tokenizer
         self.d_model = d_model
         self.n_heads = n_heads
@@ -123,6 +130,7 @@ class TransformerClassifier(_NeuralTextClassifier):
         self.pooling = pooling
         self.attention_temperature = attention_temperature
         self.pretrained = pretrained
+        self.maxlen = maxlen
         self.max_length = max_length
         self.embeddings = embeddings
         self.freeze_embeddings = freeze_embeddings
@@ -171,7 +179,9 @@ class TransformerClassifier(_NeuralTextClassifier):
         return self._hf_ids(docs), docs
 
     def _hf_ids(self, docs):
-        enc = self.tokenizer_(docs, truncation=True, max_length=self.max_length,
+        enc = self.tokenizer_(docs, truncation=True,
+                              max_length=renamed_param(self, "max_length", "maxlen",
+                                                       warn=False),
                               padding="longest", return_attention_mask=True)
         ids = np.asarray(enc["input_ids"], dtype=np.int64)
         mask = np.asarray(enc["attention_mask"], dtype=bool)

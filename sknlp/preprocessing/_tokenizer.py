@@ -13,12 +13,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import AnalyzerMixin
+from ..utils._deprecation import DEPRECATED, DEPRECATED_OPTION, RenamedMixin, renamed_param
 from ..utils._validation import check_documents, transform_in_chunks
 from ._text import first_occurrence, lookup, ngram_range_of, pad_ragged
 
 PAD_TOKEN = "<pad>"
 
-class Tokenizer(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class Tokenizer(RenamedMixin, AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                BaseEstimator):
     """Turn documents into padded sequences of integer token ids.
 
     The vocabulary is ordered by frequency in the training documents (ties: first
@@ -33,9 +35,12 @@ class Tokenizer(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         Size of the whole id space, **reserved ids included**: every id is
         ``< num_words``, so an ``Embedding(num_words, dim)`` fits. With the default
         ``oov_token``, ``num_words=10`` keeps the 8 most frequent tokens (ids 2-9) plus
-        padding (0) and OOV (1). ``None`` keeps every token seen ``min_freq`` times.
-    min_freq : int, default=1
-        Drop tokens seen fewer times than this in the training documents.
+        padding (0) and OOV (1). ``None`` keeps every token seen ``min_count`` times.
+    min_count : int, default=1
+        Drop tokens seen fewer times than this in the training documents (the name
+        :class:`~sknlp.embeddings.Word2Vec` uses too).
+    min_freq : int
+        Deprecated spelling of ``min_count`` (a ``FutureWarning``; removed in 0.3).
     lower : bool, default=True
         Lowercase the text first.
     filters : str, default=None
@@ -108,7 +113,8 @@ class Tokenizer(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
     _parameter_constraints = {
         "num_words": [Interval(Integral, 1, None, closed="left"), None],
-        "min_freq": [Interval(Integral, 1, None, closed="left")],
+        "min_count": [Interval(Integral, 1, None, closed="left")],
+        "min_freq": [Interval(Integral, 1, None, closed="left"), DEPRECATED_OPTION],
         "oov_token": [str, None],
         "maxlen": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "padding": [StrOptions({"pre", "post"})],
@@ -117,10 +123,13 @@ class Tokenizer(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         **AnalyzerMixin._analyzer_constraints,
     }
 
-    def __init__(self, *, num_words=None, min_freq=1, lower=True, filters=None, split=None,
+    _renamed_params = {"min_freq": "min_count"}
+
+    def __init__(self, *, num_words=None, min_count=1, lower=True, filters=None, split=None,
                  analyzer="word", ngram_range=(1, 1), oov_token="<unk>", maxlen="auto",
-                 padding="post", truncating="post"):
+                 padding="post", truncating="post", min_freq=DEPRECATED):
         self.num_words = num_words
+        self.min_count = min_count
         self.min_freq = min_freq
         self.lower = lower
         self.filters = filters
@@ -145,7 +154,8 @@ class Tokenizer(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         n_u = len(corpus.uniques)
         counts = np.bincount(corpus.codes, minlength=n_u)
         order = np.lexsort((first_occurrence(corpus.codes, n_u), -counts))
-        order = order[counts[order] >= self.min_freq]
+        min_count = renamed_param(self, "min_freq", "min_count")
+        order = order[counts[order] >= min_count]
         reserved_set = set(reserved)
         order = np.array([i for i in order.tolist() if corpus.uniques[i] not in reserved_set],
                          dtype=np.int64)
@@ -154,7 +164,7 @@ class Tokenizer(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
         if len(order) == 0:
             raise ValueError(
                 "empty vocabulary: no token of the training documents was kept "
-                f"(min_freq={self.min_freq}); the documents may hold only separators "
+                f"(min_count={min_count}); the documents may hold only separators "
                 "or stop characters"
             )
         tokens = reserved + [corpus.uniques[i] for i in order.tolist()]
