@@ -417,3 +417,10 @@ def test_objects_pickled_before_the_renames_still_work(imdb_small):
     restored.__setstate__(state)
     assert restored.get_params()["n_layers"] == 2
     np.testing.assert_array_equal(restored.predict_proba(X[:5]), clf.predict_proba(X[:5]))
+
+
+def test_the_progress_bar_is_named_after_the_estimator(imdb_small, capsys):
+    X, y = imdb_small[0][:40], imdb_small[1][:40]
+    LSTMClassifier(**{**TINY_LSTM, "max_epochs": 1}, verbose=1).fit(X, y)
+    err = capsys.readouterr().err
+    assert "LSTMClassifier" in err and "LSTMModule" not in err

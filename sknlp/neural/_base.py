@@ -1,6 +1,5 @@
 """The scikit-learn face of the neural text classifiers: a thin layer over skorch."""
 
-import contextlib
 import os
 import warnings
 from numbers import Integral, Real
@@ -24,22 +23,19 @@ from ..utils._validation import (
     looks_like_token_ids,
     transform_in_chunks,
 )
-from ._training import (
-    BatchIterator,
-    EpochCheckpoint,
-    EpochProgressBar,
-    FinishCheckpoint,
-    InterruptGuard,
-    LengthSortedSplit,
-    ResumableEarlyStopping,
-    StopOnNonFiniteLoss,
-    TrainingDiverged,
-    WarmupDecay,
-    _set_rng_state,
-    check_checkpoint_dir,
-    compact,
-    load_checkpoint,
+from ._engine import (
+    OPTIMIZERS,
+    build_net,
+    check_weights,
+    continue_training,
+    fingerprint,
+    open_checkpoint,
+    resolve_device,
+    seeded,
+    train,
+    validation_share,
 )
+from ._training import TrainingDiverged, check_checkpoint_dir, compact
 
 
 def _check_labels(y):
@@ -57,10 +53,6 @@ def _check_labels(y):
     return y
 
 
-def _no_output(*args, **kwargs):
-    """Where early stopping's messages go: nowhere (a named function, so nets pickle)."""
-
-
 def softmax(logits):
     """Class probabilities from the module's logits (skorch's predict nonlinearity)."""
     return torch.softmax(logits, dim=-1)
@@ -71,7 +63,6 @@ MONITORS = {"loss": ("valid_loss", True), "accuracy": ("valid_acc", False)}
 
 PREDICT_CHUNK = 16384  # documents encoded at once by predict_proba
 
-OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
 _TRAINING_DOC = """
     max_epochs : int, default={max_epochs}
@@ -241,71 +232,25 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
     # -- training -------------------------------------------------------------------------
 
     def _device(self):
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        return self.device
+        return resolve_device(self.device)
 
     def _build_net(self, module_kwargs, y_enc, n_train, seed, criterion=None, checkpoint=None):
+        """The skorch classifier net of this estimator (see ``_engine.build_net``)."""
         from skorch import NeuralNetClassifier
-        from skorch.callbacks import GradientNormClipping, LRScheduler
 
-        fraction = self.validation_fraction
-        if fraction is None and self.early_stopping:
-            fraction = 0.1
-        if criterion is not None:  # soft targets: no stratified hold-out, no accuracy
-            fraction = None
-        callbacks = [("stop_on_nan", StopOnNonFiniteLoss()), ("interrupt", InterruptGuard())]
-        if checkpoint is not None:
-            callbacks.append(("checkpoint", checkpoint))
-        if self.grad_clip is not None:
-            callbacks.append(("grad_clip", GradientNormClipping(self.grad_clip)))
-        if self.lr_schedule is not None:
-            n_fit = n_train - int(np.ceil(n_train * fraction)) if fraction else n_train
-            steps = self.max_epochs * int(np.ceil(n_fit / self.batch_size))
-            schedule = WarmupDecay(steps, int(self.warmup_fraction * steps), self.lr_schedule)
-            callbacks.append(("lr_schedule", LRScheduler(
-                policy=torch.optim.lr_scheduler.LambdaLR, lr_lambda=schedule,
-                step_every="batch", last_epoch=-1)))  # the step count is schedule.offset
-        if self.early_stopping and fraction:
-            key, lower = MONITORS[self.scoring]
-            callbacks.append(("early_stopping", ResumableEarlyStopping(
-                monitor=key, lower_is_better=lower, patience=self.patience, load_best=True,
-                sink=_no_output)))
-        if self.verbose:
-            callbacks.append(("progress", EpochProgressBar(self.max_epochs)))
-        callbacks.extend(self.callbacks or [])
-        if checkpoint is not None:
-            callbacks.append(("finish_checkpoint", FinishCheckpoint(
-                checkpoint, self.max_epochs, self.patience)))
-        criterion_kwargs = {}
+        net_kwargs = {}
         if self.class_weight is not None and criterion is None:
             weights = compute_class_weight(
                 self.class_weight, classes=np.arange(len(self.classes_)), y=y_enc
             ) if self.class_weight == "balanced" else self._class_weight_array()
-            criterion_kwargs["criterion__weight"] = torch.as_tensor(weights, dtype=torch.float32)
-        optimizer_kwargs = {"optimizer__weight_decay": self.weight_decay}
-        return NeuralNetClassifier(
-            module=self._module_class,
-            **{f"module__{k}": v for k, v in module_kwargs.items()},
+            net_kwargs["criterion__weight"] = torch.as_tensor(weights, dtype=torch.float32)
+        return build_net(
+            self, self._module_class, module_kwargs, n_rows=n_train, seed=seed,
+            monitor=MONITORS[self.scoring], net_class=NeuralNetClassifier,
             criterion=criterion if criterion is not None else torch.nn.CrossEntropyLoss,
-            **criterion_kwargs,
-            predict_nonlinearity=softmax,
-            optimizer=OPTIMIZERS[self.optimizer],
-            **optimizer_kwargs,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=BatchIterator,
-            iterator_train__shuffle=True,
-            iterator_train__bucket=self.bucket,
-            iterator_train__rng=np.random.RandomState(seed),
-            iterator_valid=BatchIterator,
-            train_split=LengthSortedSplit(fraction, seed) if fraction else None,
-            callbacks=callbacks,
-            classes=np.arange(len(self.classes_)),
-            device=self._device(),
-            verbose=0,
-        )
+            fraction=validation_share(self, soft_targets=criterion is not None),
+            checkpoint=checkpoint, name=type(self).__name__, predict_nonlinearity=softmax,
+            classes=np.arange(len(self.classes_)), **net_kwargs)
 
     def _class_weight_array(self):
         unknown = [k for k in self.class_weight if k not in set(self.classes_.tolist())]
@@ -349,7 +294,9 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
                 raise ValueError(f"warm_start: y holds classes unseen in the first fit: "
                                  f"{unknown.tolist()}")
             y_enc = np.searchsorted(self.classes_, y)
-            self._continue(ids, lengths, y_enc)
+            self.interrupted_ = continue_training(self, self.net_,
+                                                  {"ids": ids, "lengths": lengths}, y_enc,
+                                                  self._seed_)
             return self
 
         encoder = LabelEncoder().fit(y)
@@ -358,49 +305,13 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
                              "needs at least 2")
         return self._train(X, encoder.classes_, encoder.transform(y).astype(np.int64))
 
-    def _continue(self, ids, lengths, y_enc):
-        """``warm_start``: train the fitted network ``max_epochs`` more epochs, with a
-        learning-rate schedule of its own (warm-up and decay over these epochs)."""
-        callbacks = dict(self.net_.callbacks_)
-        schedule = getattr(callbacks.get("lr_schedule"), "lr_lambda", None)
-        if schedule is not None:
-            split = self.net_.train_split
-            n_fit = len(ids) - int(np.ceil(len(ids) * split.fraction)) if split else len(ids)
-            steps = self.max_epochs * int(np.ceil(n_fit / self.batch_size))
-            schedule.total_steps, schedule.offset = max(steps, 1), 0
-            schedule.warmup_steps = int(self.warmup_fraction * steps)
-        checkpoint = callbacks.get("checkpoint")
-        if checkpoint is not None:
-            # The checkpoint now holds a model trained further than its first fit: a fresh
-            # fit with that fit's data and parameters must not take it for its own.
-            import hashlib
-
-            h = hashlib.sha256(checkpoint.fingerprint.encode())
-            h.update(f"warm_start after {len(self.net_.history)} epochs".encode())
-            h.update(np.ascontiguousarray(ids).tobytes())
-            h.update(np.ascontiguousarray(y_enc).tobytes())
-            checkpoint.fingerprint = h.hexdigest()
-        with self._seeded(self._seed_ + len(self.net_.history)):
-            self.net_.partial_fit({"ids": ids, "lengths": lengths}, y_enc,
-                                  epochs=self.max_epochs)
-        self._after_training()
-
-    def _after_training(self):
-        callbacks = dict(self.net_.callbacks_)
-        self.interrupted_ = bool(getattr(callbacks.get("interrupt"), "interrupted_", False))
-        if "lr_schedule" in callbacks:
-            # skorch builds a new scheduler at every fit; the finished one refers to the
-            # optimizer, whose state would be pickled a second time, outside skorch's own
-            # handling of GPU tensors (a GPU-trained model would not unpickle on a CPU).
-            callbacks["lr_schedule"].lr_scheduler_ = None
-
     def _train(self, X, classes, targets, criterion=None):
         """Fit the tokenizer and train a new network.
 
         ``targets`` are class indices into ``classes``, or, with a custom ``criterion``
         (distillation), any per-document float rows that the criterion understands.
         """
-        if self.checkpoint_dir is not None:
+        if self.checkpoint_dir is not None:  # before any work: a bad folder fails at once
             check_checkpoint_dir(os.fspath(self.checkpoint_dir))
         ids, docs = self._encode_fit(X)
         if len(ids) != len(targets):
@@ -420,87 +331,25 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
                                 if "embedding_weights" in kwargs else dict(kwargs))
         checkpoint = state = None
         if self.checkpoint_dir is not None:
-            fingerprint = self._fingerprint(ids, targets, kwargs, weights)
-            checkpoint = EpochCheckpoint(os.fspath(self.checkpoint_dir), fingerprint,
-                                         *MONITORS[self.scoring])
-            state = load_checkpoint(os.fspath(self.checkpoint_dir), fingerprint)
-        with self._seeded(self._seed_):
+            checkpoint, state = open_checkpoint(self, fingerprint(
+                self, self._seed_, module_kwargs=kwargs, arrays=(
+                    ids, targets, np.asarray(self.classes_.tolist(), dtype=object).astype(str),
+                    None if weights is None else np.asarray(weights, dtype=np.float32))),
+                MONITORS[self.scoring])
+        with seeded(self._seed_):
             self.net_ = self._build_net(kwargs, targets, len(targets), self._seed_, criterion,
                                         checkpoint)
             try:
-                if state is None:
-                    self.net_.fit({"ids": ids, "lengths": lengths}, targets)
-                else:
-                    self._resume(state, {"ids": ids, "lengths": lengths}, targets)
+                self.interrupted_ = train(self.net_, {"ids": ids, "lengths": lengths},
+                                          targets, state)
             except TrainingDiverged:
                 self._forget_fit()  # a diverged network is not a fitted model
                 raise
-        self._after_training()
         return self
 
     def _forget_fit(self):
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, name)
-
-    def _fingerprint(self, ids, targets, module_kwargs, embedding_weights=None):
-        """Identifies a training run: the data, the labels, every parameter that shapes the
-        result (not verbosity, callbacks, device or the checkpoint folder), the seed drawn
-        from ``random_state`` and the initial vectors by content (two fitted Word2Vec with
-        equal parameters can hold different vectors)."""
-        import hashlib
-
-        skip = {"verbose", "callbacks", "device", "checkpoint_dir", "warm_start"}
-        params = {k: v for k, v in self.get_params(deep=False).items() if k not in skip}
-        h = hashlib.sha256()
-        h.update(type(self).__name__.encode())
-        h.update(repr(sorted(params.items(), key=lambda kv: kv[0])).encode())
-        h.update(repr({k: v for k, v in module_kwargs.items() if k != "embedding_weights"})
-                 .encode())
-        h.update(np.ascontiguousarray(ids).tobytes())
-        h.update(np.ascontiguousarray(targets).tobytes())
-        h.update(repr(self.classes_.tolist()).encode())
-        h.update(str(self._seed_).encode())
-        if embedding_weights is not None:
-            h.update(np.ascontiguousarray(embedding_weights, dtype=np.float32).tobytes())
-        return h.hexdigest()
-
-    def _resume(self, state, X, targets):
-        """Continue a checkpointed training from its last saved epoch."""
-        from skorch.history import History
-
-        net = self.net_
-        net.initialize()
-        net.module_.load_state_dict(state["module"])
-        net.optimizer_.load_state_dict(state["optimizer"])
-        net.history = History(state["history"])
-        callbacks = dict(net.callbacks_)
-        checkpoint = callbacks["checkpoint"]
-        if state["best_module"] is not None:
-            checkpoint.best_ = (state["best_epoch"], state["best_value"], state["best_module"])
-        done = len(net.history)
-        if state["complete"] or done >= self.max_epochs:
-            return
-        schedule = getattr(callbacks.get("lr_schedule"), "lr_lambda", None)
-        if schedule is not None:
-            schedule.offset = state["steps"]  # the optimizer steps already taken
-        stopper = callbacks.get("early_stopping")
-        if stopper is not None and checkpoint.best_ is not None:
-            stopper.resume_weights = (checkpoint.best_[0], checkpoint.best_[2])
-        # The generators as they were after the last saved epoch: the resumed epochs shuffle
-        # and drop out exactly as the uninterrupted ones would have.
-        _set_rng_state(net.iterator_train__rng, state["shuffle_rng"])
-        torch.set_rng_state(state["torch_rng"])
-        if state.get("cuda_rng") is not None and str(self._device()).startswith("cuda"):
-            torch.cuda.set_rng_state(state["cuda_rng"])
-        net.partial_fit(X, targets, epochs=self.max_epochs - done)
-
-    @staticmethod
-    @contextlib.contextmanager
-    def _seeded(seed):
-        """Seed torch (CPU and CUDA) for the block, restoring the caller's RNG state after."""
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            yield
 
     # -- prediction -----------------------------------------------------------------------
 
@@ -589,7 +438,8 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
                 and isinstance(net.get("history"), list)):
             raise ModelFileError("malformed model file: the network of "
                                  f"{type(self).__name__} lacks its arguments or weights")
-        self._check_weights(net["module_kwargs"], net["state_dict"])
+        check_weights(type(self).__name__, self._module_class, net["module_kwargs"],
+                      net["state_dict"])
         device = self.device
         if str(device).startswith("cuda") and not torch.cuda.is_available():
             self.device = "cpu"  # a model trained on a GPU loads on a CPU-only machine
@@ -601,29 +451,6 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
             self.device = device
         self.net_.module_.load_state_dict(net["state_dict"])
         self.net_.history = History(net["history"])
-
-    def _check_weights(self, module_kwargs, state_dict):
-        """Weights read from a file must be the ones the saved arguments build, shape for
-        shape; checked on torch's meta device, so absurd sizes allocate nothing."""
-        from .._persist import ModelFileError
-
-        if not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
-            raise ModelFileError("malformed model file: network weights that are not tensors")
-        if module_kwargs.get("pretrained") is not None:
-            return  # built from a local pretrained folder; load_state_dict checks the rest
-        try:
-            with torch.device("meta"):
-                module = self._module_class(**module_kwargs)
-        except (TypeError, ValueError, AssertionError, RuntimeError) as exc:
-            raise ModelFileError(f"malformed model file: the saved arguments of "
-                                 f"{type(self).__name__} build no network ({exc})") from None
-        try:  # strict: every key, every shape (older key names are renamed by the modules)
-            module.load_state_dict(state_dict, strict=True, assign=True)
-        except RuntimeError as exc:
-            detail = " ".join(str(exc).split())[:300]
-            raise ModelFileError(f"malformed model file: the weights of "
-                                 f"{type(self).__name__} do not match its network "
-                                 f"({detail})") from None
 
     def _persist_check(self):
         """After loading: the sizes the model predicts with agree with its network."""

@@ -205,15 +205,18 @@ class ResumableEarlyStopping(EarlyStopping):
 
 
 class EpochProgressBar(Callback):
-    """A tqdm bar over epochs showing the losses and validation accuracy."""
+    """A tqdm bar over epochs showing the losses and validation accuracy, named after the
+    estimator (``name``) rather than its torch module."""
 
-    def __init__(self, total):
+    def __init__(self, total, name=None):
         self.total = total
+        self.name = name
 
     def on_train_begin(self, net, **kwargs):
         from tqdm.auto import tqdm
 
-        self.bar_ = tqdm(total=self.total, desc=type(net.module_).__name__, unit="epoch")
+        self.bar_ = tqdm(total=self.total, desc=self.name or type(net.module_).__name__,
+                         unit="epoch")
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]

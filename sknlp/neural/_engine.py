@@ -1,0 +1,270 @@
+"""The training engine: from a torch module and batches to a trained skorch net.
+
+Everything a neural estimator needs between ``fit`` and a trained module, whatever the task
+(classification today; language models and sequence-to-sequence models build on the same
+functions): the skorch net and its callbacks (non-finite loss, Ctrl-C, gradient clipping,
+learning-rate schedule, early stopping, progress, checkpoints), seeding, the checkpoint
+fingerprint, resuming, ``warm_start`` continuation, and the check of saved weights against
+their module. The estimators keep only what is theirs: parameters, input encoding, targets,
+persistence of their own attributes.
+
+Training settings are read from the estimator (``est.max_epochs``, ``est.lr``, ...), the way
+skorch's ``NeuralNet`` holds them, so every estimator documents and validates them once
+(``_TRAINING_DOC`` and ``_parameter_constraints`` in ``_base.py``).
+"""
+
+import contextlib
+import hashlib
+import os
+
+import numpy as np
+import torch
+
+from ._training import (
+    BatchIterator,
+    EpochCheckpoint,
+    EpochProgressBar,
+    FinishCheckpoint,
+    InterruptGuard,
+    LengthSortedSplit,
+    ResumableEarlyStopping,
+    StopOnNonFiniteLoss,
+    WarmupDecay,
+    _set_rng_state,
+    check_checkpoint_dir,
+    load_checkpoint,
+)
+
+OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+# settings that do not change what a training computes (left out of the fingerprint)
+_NOT_FINGERPRINTED = {"verbose", "callbacks", "device", "checkpoint_dir", "warm_start"}
+
+
+def _no_output(*args, **kwargs):
+    """Where early stopping's messages go: nowhere (a named function, so nets pickle)."""
+
+
+def resolve_device(device):
+    """``"auto"`` -> CUDA when available, else the device as given."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Seed torch (CPU and CUDA) for the block, restoring the caller's RNG state after."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def validation_share(est, soft_targets=False):
+    """The share of the training rows held out: ``validation_fraction``, 0.1 with early
+    stopping, none for soft targets (no stratified hold-out, no accuracy)."""
+    fraction = est.validation_fraction
+    if fraction is None and est.early_stopping:
+        fraction = 0.1
+    return None if soft_targets else fraction
+
+
+def _optimizer_steps(est, n_rows, fraction):
+    n_fit = n_rows - int(np.ceil(n_rows * fraction)) if fraction else n_rows
+    return est.max_epochs * int(np.ceil(n_fit / est.batch_size))
+
+
+def build_net(est, module_class, module_kwargs, *, n_rows, seed, monitor, net_class,
+              criterion, fraction, checkpoint=None, name=None, **net_kwargs):
+    """A skorch net over ``module_class(**module_kwargs)`` with sknlp's callbacks.
+
+    Parameters
+    ----------
+    est : estimator
+        Holds the training settings (``max_epochs``, ``lr``, ``optimizer``, ...).
+    n_rows : int
+        Training rows (before the hold-out), for the schedule's length.
+    seed : int
+        Seeds the shuffling and the hold-out.
+    monitor : (str, bool)
+        History key early stopping watches, and whether lower is better.
+    net_class : skorch NeuralNet class
+    criterion : torch loss class or instance
+    fraction : float or None
+        Hold-out share (:func:`validation_share`).
+    checkpoint : EpochCheckpoint or None
+    name : str, default=None
+        What the progress bar is called (the estimator's class name).
+    **net_kwargs
+        Further skorch arguments (``classes``, ``criterion__weight``, ...).
+    """
+    from skorch.callbacks import GradientNormClipping, LRScheduler
+
+    callbacks = [("stop_on_nan", StopOnNonFiniteLoss()), ("interrupt", InterruptGuard())]
+    if checkpoint is not None:
+        callbacks.append(("checkpoint", checkpoint))
+    if est.grad_clip is not None:
+        callbacks.append(("grad_clip", GradientNormClipping(est.grad_clip)))
+    if est.lr_schedule is not None:
+        steps = _optimizer_steps(est, n_rows, fraction)
+        schedule = WarmupDecay(steps, int(est.warmup_fraction * steps), est.lr_schedule)
+        callbacks.append(("lr_schedule", LRScheduler(
+            policy=torch.optim.lr_scheduler.LambdaLR, lr_lambda=schedule,
+            step_every="batch", last_epoch=-1)))  # the step count is schedule.offset
+    if est.early_stopping and fraction:
+        key, lower = monitor
+        callbacks.append(("early_stopping", ResumableEarlyStopping(
+            monitor=key, lower_is_better=lower, patience=est.patience, load_best=True,
+            sink=_no_output)))
+    if est.verbose:
+        callbacks.append(("progress", EpochProgressBar(est.max_epochs, name=name)))
+    callbacks.extend(est.callbacks or [])
+    if checkpoint is not None:
+        callbacks.append(("finish_checkpoint", FinishCheckpoint(
+            checkpoint, est.max_epochs, est.patience)))
+    return net_class(
+        module=module_class,
+        **{f"module__{k}": v for k, v in module_kwargs.items()},
+        criterion=criterion,
+        optimizer=OPTIMIZERS[est.optimizer],
+        optimizer__weight_decay=est.weight_decay,
+        lr=est.lr,
+        max_epochs=est.max_epochs,
+        batch_size=est.batch_size,
+        iterator_train=BatchIterator,
+        iterator_train__shuffle=True,
+        iterator_train__bucket=est.bucket,
+        iterator_train__rng=np.random.RandomState(seed),
+        iterator_valid=BatchIterator,
+        train_split=LengthSortedSplit(fraction, seed) if fraction else None,
+        callbacks=callbacks,
+        device=resolve_device(est.device),
+        verbose=0,
+        **net_kwargs,
+    )
+
+
+def fingerprint(est, seed, *, module_kwargs, arrays):
+    """Identifies a training run: the estimator's class and every parameter that shapes the
+    result, the module's arguments, the seed, and ``arrays`` (data, targets, initial vectors)
+    by content: two fitted Word2Vec with equal parameters can hold different vectors."""
+    params = {k: v for k, v in est.get_params(deep=False).items()
+              if k not in _NOT_FINGERPRINTED}
+    h = hashlib.sha256()
+    h.update(type(est).__name__.encode())
+    h.update(repr(sorted(params.items(), key=lambda kv: kv[0])).encode())
+    h.update(repr({k: v for k, v in module_kwargs.items() if k != "embedding_weights"})
+             .encode())
+    h.update(str(seed).encode())
+    for a in arrays:
+        if a is not None:
+            h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def open_checkpoint(est, fingerprint_, monitor):
+    """The checkpoint callback for ``est.checkpoint_dir`` (set) and the saved state it
+    resumes from (None when there is none for this training)."""
+    directory = os.fspath(est.checkpoint_dir)
+    check_checkpoint_dir(directory)
+    return (EpochCheckpoint(directory, fingerprint_, *monitor),
+            load_checkpoint(directory, fingerprint_))
+
+
+def train(net, X, y, state=None):
+    """Fit ``net`` from scratch, or resume it from a checkpoint ``state``."""
+    if state is None:
+        net.fit(X, y)
+    else:
+        resume(net, state, X, y)
+    return finish(net)
+
+
+def resume(net, state, X, y):
+    """Continue a checkpointed training from its last saved epoch, exactly: weights,
+    optimizer, schedule position, early stopping's count and the random generators."""
+    from skorch.history import History
+
+    net.initialize()
+    net.module_.load_state_dict(state["module"])
+    net.optimizer_.load_state_dict(state["optimizer"])
+    net.history = History(state["history"])
+    callbacks = dict(net.callbacks_)
+    checkpoint = callbacks["checkpoint"]
+    if state["best_module"] is not None:
+        checkpoint.best_ = (state["best_epoch"], state["best_value"], state["best_module"])
+    done = len(net.history)
+    if state["complete"] or done >= net.max_epochs:
+        return
+    schedule = getattr(callbacks.get("lr_schedule"), "lr_lambda", None)
+    if schedule is not None:
+        schedule.offset = state["steps"]  # the optimizer steps already taken
+    stopper = callbacks.get("early_stopping")
+    if stopper is not None and checkpoint.best_ is not None:
+        stopper.resume_weights = (checkpoint.best_[0], checkpoint.best_[2])
+    # The generators as they were after the last saved epoch: the resumed epochs shuffle
+    # and drop out exactly as the uninterrupted ones would have.
+    _set_rng_state(net.iterator_train__rng, state["shuffle_rng"])
+    torch.set_rng_state(state["torch_rng"])
+    if state.get("cuda_rng") is not None and str(net.device).startswith("cuda"):
+        torch.cuda.set_rng_state(state["cuda_rng"])
+    net.partial_fit(X, y, epochs=net.max_epochs - done)
+
+
+def continue_training(est, net, X, y, seed):
+    """``warm_start``: train a fitted net ``est.max_epochs`` more epochs, with a learning-rate
+    schedule of its own (warm-up and decay over these epochs)."""
+    callbacks = dict(net.callbacks_)
+    schedule = getattr(callbacks.get("lr_schedule"), "lr_lambda", None)
+    n_rows = len(X["lengths"])
+    if schedule is not None:
+        split = net.train_split
+        steps = _optimizer_steps(est, n_rows, split.fraction if split else None)
+        schedule.total_steps, schedule.offset = max(steps, 1), 0
+        schedule.warmup_steps = int(est.warmup_fraction * steps)
+    checkpoint = callbacks.get("checkpoint")
+    if checkpoint is not None:
+        # The checkpoint now holds a model trained further than its first fit: a fresh
+        # fit with that fit's data and parameters must not take it for its own.
+        h = hashlib.sha256(checkpoint.fingerprint.encode())
+        h.update(f"warm_start after {len(net.history)} epochs".encode())
+        for a in (*X.values(), y):
+            h.update(np.ascontiguousarray(a).tobytes())
+        checkpoint.fingerprint = h.hexdigest()
+    with seeded(seed + len(net.history)):
+        net.partial_fit(X, y, epochs=est.max_epochs)
+    return finish(net)
+
+
+def finish(net):
+    """After any training call: release what a fitted model must not carry, and say whether
+    Ctrl-C stopped the training."""
+    callbacks = dict(net.callbacks_)
+    if "lr_schedule" in callbacks:
+        # skorch builds a new scheduler at every fit; the finished one refers to the
+        # optimizer, whose state would be pickled a second time, outside skorch's own
+        # handling of GPU tensors (a GPU-trained model would not unpickle on a CPU).
+        callbacks["lr_schedule"].lr_scheduler_ = None
+    return bool(getattr(callbacks.get("interrupt"), "interrupted_", False))
+
+
+def check_weights(owner, module_class, module_kwargs, state_dict):
+    """Weights read from a file must be the ones the saved arguments build, key for key and
+    shape for shape; checked on torch's meta device, so absurd sizes allocate nothing."""
+    from .._persist import ModelFileError
+
+    if not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
+        raise ModelFileError("malformed model file: network weights that are not tensors")
+    if module_kwargs.get("pretrained") is not None:
+        return  # built from a local pretrained folder; load_state_dict checks the rest
+    try:
+        with torch.device("meta"):
+            module = module_class(**module_kwargs)
+    except (TypeError, ValueError, AssertionError, RuntimeError) as exc:
+        raise ModelFileError(f"malformed model file: the saved arguments of {owner} build "
+                             f"no network ({exc})") from None
+    try:  # strict: every key, every shape (older key names are renamed by the modules)
+        module.load_state_dict(state_dict, strict=True, assign=True)
+    except RuntimeError as exc:
+        detail = " ".join(str(exc).split())[:300]
+        raise ModelFileError(f"malformed model file: the weights of {owner} do not match its "
+                             f"network ({detail})") from None
