@@ -10,7 +10,7 @@ from _common import DATA_HOME, header
 from sklearn.frozen import FrozenEstimator
 
 from sknlp.datasets import load_imdb
-from sknlp.neural import DistilledClassifier, LSTMClassifier, TransformerClassifier, minilm_path
+from sknlp.neural import DistilledClassifier, LSTMClassifier, PretrainedClassifier, minilm_path
 from sknlp.preprocessing import Tokenizer
 
 N_TRAIN, N_TEST, N_TRANSFER = 2000, 2000, 8000
@@ -47,8 +47,8 @@ def main():
     rng = np.random.default_rng(2)
     X_un = [unsup[i] for i in rng.choice(len(unsup), N_TRANSFER, replace=False)]
 
-    teacher, t = timed(lambda: TransformerClassifier(
-        pretrained=minilm_path(), maxlen=128, max_epochs=3, batch_size=16, lr=5e-5,
+    teacher, t = timed(lambda: PretrainedClassifier(
+        model=minilm_path(), maxlen=128, max_epochs=3, batch_size=16, lr=5e-5,
         random_state=0, device=device, verbose=1).fit(X_tr, y_tr))
     acc_t, tp_t = timed(lambda: teacher.score(X_te, y_te))
     print(f"teacher MiniLM fine-tuned ({device}): acc {acc_t:.4f}, {teacher.n_parameters_:,} "

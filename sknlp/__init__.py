@@ -14,11 +14,12 @@ from ._persist import ModelFileError, UntrustedTypeError, load, save  # noqa: E4
 from .preprocessing import BagOfWords, NGram, NGramSequences, Tokenizer, ngrams  # noqa: E402
 
 __all__ = ["BagOfWords", "DistilledClassifier", "LSTMClassifier", "ModelFileError", "NGram",
-           "NGramSequences", "Tokenizer", "TransformerClassifier", "UntrustedTypeError",
-           "Word2Vec", "__version__", "load", "ngrams", "save"]
+           "NGramSequences", "PretrainedClassifier", "Tokenizer", "TransformerClassifier",
+           "UntrustedTypeError", "Word2Vec", "__version__", "load", "ngrams", "save"]
 
 _LAZY = {"Word2Vec": "embeddings", "LSTMClassifier": "neural",
-         "DistilledClassifier": "neural", "TransformerClassifier": "neural"}
+         "DistilledClassifier": "neural", "TransformerClassifier": "neural",
+         "PretrainedClassifier": "neural"}
 
 
 def __getattr__(name):

@@ -126,11 +126,10 @@ def _transformer(analyzer):
 
 
 def _minilm(analyzer):
-    from .neural import TransformerClassifier, minilm_path
+    from .neural import PretrainedClassifier
 
-    return TransformerClassifier(pretrained=minilm_path(), max_epochs=3, lr=5e-5,
-                                 batch_size=16,
-                                 **{**_neural_defaults(analyzer), "tokenizer": None})
+    defaults = {k: v for k, v in _neural_defaults(analyzer).items() if k != "tokenizer"}
+    return PretrainedClassifier(max_epochs=3, lr=5e-5, batch_size=16, **defaults)
 
 
 register_model("ngram", "NB-weighted word (or char) 1-3-grams + logistic regression "
@@ -143,7 +142,7 @@ register_model("lstm-attention", "LSTMClassifier with additive attention pooling
                "(attention heatmaps)", _lstm("attention"))
 register_model("transformer", "TransformerClassifier: a small encoder trained from scratch",
                _transformer)
-register_model("minilm", "TransformerClassifier fine-tuning the shipped MiniLM model "
+register_model("minilm", "PretrainedClassifier fine-tuning the shipped MiniLM model "
                "(extra [hf])", _minilm)
 
 

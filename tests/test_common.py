@@ -12,6 +12,33 @@ from sknlp.preprocessing import BagOfWords, Tokenizer
 from sknlp.utils.discovery import all_estimators
 from sknlp.utils.estimator_checks import text_estimator_checks
 
+
+def tiny_bert_folder():
+    """A BERT-style model folder as small as a test can fine-tune in a second: one layer of
+    width 32, randomly initialised, with the shipped MiniLM's real word-piece tokenizer.
+    It exercises PretrainedClassifier's whole path (the real MiniLM is fine-tuned in
+    test_pretrained.py and in the command's quick start)."""
+    import tempfile
+
+    import torch
+    import transformers
+
+    from sknlp.neural import minilm_path
+
+    folder = tempfile.mkdtemp(prefix="sknlp-tiny-bert-")
+    tok = transformers.AutoTokenizer.from_pretrained(minilm_path(), local_files_only=True)
+    config = transformers.BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1,
+                                     num_attention_heads=2, intermediate_size=64,
+                                     max_position_embeddings=64)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        transformers.BertModel(config).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+TINY_BERT = tiny_bert_folder()
+
 # Small, fast settings per estimator (and extra configurations worth checking).
 INIT_PARAMS = {
     "BagOfWords": [{}, {"weighting": "tfidf"}, {"weighting": "nb"}],
@@ -30,6 +57,8 @@ INIT_PARAMS = {
                        {"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1, "pooling":
                         "attention", "bidirectional": False,
                         "tokenizer": Tokenizer(num_words=300, maxlen=40)}],
+    "PretrainedClassifier": [{"model": TINY_BERT, "maxlen": 32, "max_epochs": 1,
+                              "random_state": 0, "lr": 1e-3}],
     "TransformerClassifier": [{"d_model": 8, "n_heads": 2, "n_layers": 1, "dim_feedforward": 16,
                                "max_epochs": 1, "tokenizer": Tokenizer(num_words=300, maxlen=40),
                                "random_state": 0}],
@@ -38,7 +67,8 @@ INIT_PARAMS = {
 }
 
 SUPERVISED = {("BagOfWords", "nb"), ("NGram", "nb")}
-CLASSIFIERS = {"LSTMClassifier", "TransformerClassifier", "DistilledClassifier"}
+CLASSIFIERS = {"LSTMClassifier", "TransformerClassifier", "DistilledClassifier",
+               "PretrainedClassifier"}
 
 # scikit-learn checks that apply to estimators taking documents: they need no data, or
 # fail before looking at it (parameter validation, fitted-state checks).

@@ -387,10 +387,7 @@ def test_attention_weights_saved_under_their_old_name_still_load(imdb_small, tmp
                                   clf.predict_proba(X[:10]))
 
 
-@pytest.mark.parametrize("cls,old,new,value", [
-    (LSTMClassifier, "num_layers", "n_layers", 2),
-    (TransformerClassifier, "max_length", "maxlen", 64),
-])
+@pytest.mark.parametrize("cls,old,new,value", [(LSTMClassifier, "num_layers", "n_layers", 2)])
 def test_renamed_parameters_keep_working_for_one_release(cls, old, new, value, imdb_small):
     X, y = imdb_small[0][:40], imdb_small[1][:40]
     params = TINY_LSTM if cls is LSTMClassifier else TINY_TRANSFORMER

