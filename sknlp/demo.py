@@ -63,7 +63,8 @@ def explain(model, text, *, with_attention=None):
             {c: float(p) for c, p in zip(classes, proba)}, tokens)
 
 
-def make_demo(model, *, title="sknlp text classifier", examples=None):
+def make_demo(model, *, title="sknlp text classifier", examples=None,
+              placeholder="Type a text..."):
     """A Gradio app: type a text, see the predicted label, the class probabilities and,
     for models with attention, the tokens coloured by the weight the model gave them.
 
@@ -73,6 +74,9 @@ def make_demo(model, *, title="sknlp text classifier", examples=None):
     title : str, default="sknlp text classifier"
     examples : list of str, default=None
         Texts offered as one-click examples.
+    placeholder : str, default="Type a text..."
+        What the empty input box says (for example "Type a review..." or "Ask a
+        question...").
 
     Returns
     -------
@@ -96,7 +100,7 @@ def make_demo(model, *, title="sknlp text classifier", examples=None):
         gr.Markdown(f"# {title}\n{type(model).__name__}: classes "
                     + ", ".join(f"`{c}`" for c in model.classes_))
         text = gr.Textbox(label="Text", lines=4, elem_id="text-input",
-                          placeholder="Type a review...")
+                          placeholder=placeholder)
         button = gr.Button("Classify", variant="primary", elem_id="classify")
         label = gr.Textbox(label="Prediction", interactive=False, elem_id="prediction")
         proba = gr.Label(label="Class probabilities", elem_id="probabilities")

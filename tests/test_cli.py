@@ -275,3 +275,68 @@ def test_benchmark_params_reach_only_the_models_that_have_them(review_csv, capsy
     assert "none of the models ngram, w2v" in capsys.readouterr().err
     assert main(args + ["--param", "lstm:max_epochs=3"]) == 1
     assert "'lstm' is not among the models" in capsys.readouterr().err
+
+
+def test_a_file_given_to_evaluate_is_scored_whole(small_csv, tmp_path, capsys):
+    model = tmp_path / "m.sknlp"
+    assert main(["train", str(small_csv), "--output", str(model)]) == 0  # FILE positional
+    out = capsys.readouterr().out
+    assert "small.csv (160 rows; 80%/20% split)" in out
+    assert "examples from the test split" in out  # the user's own texts, not fixed ones
+    assert main(["evaluate", str(model), str(small_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "160 rows, all scored" in out
+    import re
+
+    assert re.search(r"accuracy\s+\S+\s+160\n", out)  # the report's support: every row
+
+
+def test_gbk_files_and_stdin_need_their_encoding(tmp_path, small_csv, capsys, monkeypatch):
+    import io
+
+    frame = pd.DataFrame({"text": ["这本书写得很好", "质量太差了，不推荐"] * 20,
+                          "label": ["pos", "neg"] * 20})
+    gbk = tmp_path / "reviews.csv"
+    frame.to_csv(gbk, index=False, encoding="gbk")
+    assert main(["train", str(gbk), "--analyzer", "char"]) == 1
+    err = capsys.readouterr().err
+    assert "reviews.csv is not utf-8 text" in err and "--encoding gbk" in err
+    assert len(err.splitlines()) == 1
+    model = tmp_path / "zh.sknlp"
+    assert main(["train", str(gbk), "--analyzer", "char", "--encoding", "gbk",
+                 "--output", str(model)]) == 0
+    capsys.readouterr()
+
+    class Stdin(io.TextIOWrapper):
+        pass
+
+    monkeypatch.setattr("sys.stdin", Stdin(io.BytesIO("质量太差了\n".encode("gbk"))))
+    assert main(["predict", str(model)]) == 1
+    assert "standard input is not utf-8 text" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", Stdin(io.BytesIO("质量太差了\n".encode("gbk"))))
+    assert main(["predict", str(model), "--encoding", "gbk"]) == 0
+    assert capsys.readouterr().out.split("\t")[-1].strip() == "质量太差了"
+
+
+def test_the_demo_takes_a_title_a_placeholder_and_examples(small_csv, tmp_path, monkeypatch,
+                                                          capsys):
+    gr = pytest.importorskip("gradio")
+    import sknlp.demo
+
+    assert main(["train", str(small_csv), "--output", str(tmp_path / "m.sknlp")]) == 0
+    built = {}
+
+    def fake_launch(self, **kwargs):  # serving blocks; the browser test covers the page
+        built["config"] = self.config
+
+    monkeypatch.setattr(gr.Blocks, "launch", fake_launch)
+    real = sknlp.demo.make_demo
+    monkeypatch.setattr(sknlp.demo, "make_demo",
+                        lambda *a, **k: built.setdefault("kwargs", k) and real(*a, **k))
+    assert main(["demo", str(tmp_path / "m.sknlp"), "--title", "Question types",
+                 "--placeholder", "Ask a question...", "--examples", str(small_csv)]) == 0
+    kwargs = built["kwargs"]
+    assert kwargs["title"] == "Question types"
+    assert kwargs["placeholder"] == "Ask a question..."
+    assert len(kwargs["examples"]) == 10
+    assert "Ask a question..." in json.dumps(built["config"])

@@ -78,6 +78,10 @@ def test_imdb_offline_download_says_where_to_put_the_file(tmp_path, monkeypatch)
     with pytest.raises(OSError, match=f"copy aclImdb_v1.tar.gz .* into {tmp_path}"):
         load_imdb(data_home=tmp_path)
     assert not list(tmp_path.glob("*.part"))
+    home = tmp_path / "sknlp_data"  # offline, a data home that does not exist stays so
+    with pytest.raises(OSError, match="could not download"):
+        load_imdb(data_home=home)
+    assert not home.exists()
 
 
 def test_imdb_corrupt_download_is_rejected(tmp_path, monkeypatch):
@@ -100,8 +104,20 @@ def test_chinese_reviews_are_deduplicated(zh_reviews):
 def test_chinese_reviews_from_a_folder(tmp_path):
     (tmp_path / "pos.txt").write_text("好\n好\n一般\n", encoding="utf-8")
     (tmp_path / "neg.txt").write_text("差\n一般\n\n", encoding="utf-8")
-    d = load_chinese_reviews(data_home=tmp_path, as_frame=True)
+    d = load_chinese_reviews(data_home=tmp_path, as_frame=True, shuffle=False)
     assert d.frame["text"].tolist() == ["差", "好"]
     assert d.n_duplicates_dropped == 1 and d.n_conflicts_dropped == 2
-    X, y = load_chinese_reviews(data_home=tmp_path, return_X_y=True)
+    X, y = load_chinese_reviews(data_home=tmp_path, return_X_y=True, shuffle=False)
     assert X == ["差", "好"] and y.tolist() == [0, 1]
+
+
+def test_chinese_reviews_are_shuffled_reproducibly(zh_reviews):
+    first = zh_reviews.target[:2000]
+    assert 0.3 < first.mean() < 0.7  # both classes at the head, not one after the other
+    again = load_chinese_reviews()
+    assert again.data[:50] == zh_reviews.data[:50]
+    other = load_chinese_reviews(random_state=1)
+    assert other.data[:50] != zh_reviews.data[:50]
+    assert sorted(other.data) == sorted(zh_reviews.data)
+    ordered = load_chinese_reviews(shuffle=False).target
+    assert (np.diff(ordered) >= 0).all()  # the files' order: negative, then positive

