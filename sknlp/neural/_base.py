@@ -64,6 +64,19 @@ MONITORS = {"loss": ("valid_loss", True), "accuracy": ("valid_acc", False)}
 PREDICT_CHUNK = 16384  # documents encoded at once by predict_proba
 
 
+TRAINING_PARAMS = ("max_epochs", "batch_size", "lr", "optimizer", "weight_decay", "lr_schedule",
+                   "warmup_fraction", "grad_clip", "early_stopping", "scoring",
+                   "validation_fraction", "patience", "class_weight", "bucket", "random_state",
+                   "device", "verbose", "callbacks", "warm_start", "checkpoint_dir")
+
+
+def _store_training_params(est, args):
+    """Store the training parameters that every neural estimator's ``__init__`` takes (and
+    ``_TRAINING_DOC`` documents), untouched, from that ``__init__``'s ``locals()``."""
+    for name in TRAINING_PARAMS:
+        setattr(est, name, args[name])
+
+
 _TRAINING_DOC = """
     max_epochs : int, default={max_epochs}
         Passes over the training data.

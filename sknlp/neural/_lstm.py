@@ -5,7 +5,7 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._deprecation import DEPRECATED, DEPRECATED_OPTION, renamed_param
-from ._base import _TRAINING_DOC, _NeuralTextClassifier
+from ._base import _TRAINING_DOC, _NeuralTextClassifier, _store_training_params
 from ._modules import LSTMModule
 from ._pooling import pooling_options
 
@@ -110,26 +110,7 @@ class LSTMClassifier(_NeuralTextClassifier):
         self.pooling = pooling
         self.embeddings = embeddings
         self.freeze_embeddings = freeze_embeddings
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.lr_schedule = lr_schedule
-        self.warmup_fraction = warmup_fraction
-        self.grad_clip = grad_clip
-        self.early_stopping = early_stopping
-        self.scoring = scoring
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.class_weight = class_weight
-        self.bucket = bucket
-        self.random_state = random_state
-        self.device = device
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.warm_start = warm_start
-        self.checkpoint_dir = checkpoint_dir
+        _store_training_params(self, locals())
 
     def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
         dim = embedding_weights.shape[1] if embedding_weights is not None else self.embedding_dim

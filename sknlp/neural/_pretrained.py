@@ -6,7 +6,7 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _hf
-from ._base import _TRAINING_DOC, _NeuralTextClassifier
+from ._base import _TRAINING_DOC, _NeuralTextClassifier, _store_training_params
 from ._pooling import pooling_options
 
 
@@ -72,26 +72,7 @@ class PretrainedClassifier(_NeuralTextClassifier):
         self.pooling = pooling
         self.dropout = dropout
         self.maxlen = maxlen
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.lr_schedule = lr_schedule
-        self.warmup_fraction = warmup_fraction
-        self.grad_clip = grad_clip
-        self.early_stopping = early_stopping
-        self.scoring = scoring
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.class_weight = class_weight
-        self.bucket = bucket
-        self.random_state = random_state
-        self.device = device
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.warm_start = warm_start
-        self.checkpoint_dir = checkpoint_dir
+        _store_training_params(self, locals())
 
     @property
     def _module_class(self):
