@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import AnalyzerMixin
-from ..preprocessing._text import document_frequency, lookup
+from ..preprocessing._text import document_frequency, lookup, smooth_idf
 from ..utils._validation import check_documents, transform_in_chunks
 
 # gensim silently truncates longer sentences: longer documents are cut into pieces this long.
@@ -218,7 +218,7 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         idx = lookup(corpus.uniques, self.wv_.key_to_index)[corpus.codes]
         known = idx >= 0
         df = document_frequency(corpus.doc[known], idx[known], corpus.n_docs, len(self.wv_))
-        self.idf_ = (np.log((1.0 + corpus.n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+        self.idf_ = smooth_idf(df, corpus.n_docs).astype(np.float32)
         self.n_documents_ = corpus.n_docs
         return self
 

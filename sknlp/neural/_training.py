@@ -79,19 +79,6 @@ class BatchIterator:
             yield Xb, yb
 
 
-class PaddedIterator(BatchIterator):
-    """Batches padded to the full width (no trimming): the baseline bucketing is timed
-    against."""
-
-    def __iter__(self):
-        ids, lengths = self.X["ids"], self.X["lengths"]
-        for idx in self._batches():
-            Xb = {"ids": torch.from_numpy(ids[idx]), "lengths": torch.from_numpy(lengths[idx])}
-            yb = torch.from_numpy(np.asarray(self.y)[idx]) if self.y is not None else \
-                torch.zeros(len(idx))
-            yield Xb, yb
-
-
 def subset(X, idx):
     return {k: v[idx] for k, v in X.items()}
 

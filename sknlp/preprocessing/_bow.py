@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import AnalyzerMixin
 from ..utils._validation import check_documents, transform_in_chunks
-from ._text import lookup
+from ._text import lookup, min_df_count, smooth_idf
 
 WEIGHTINGS = ("count", "binary", "tfidf", "nb")
 
@@ -136,7 +136,7 @@ class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
 
     def _select(self, X, n_docs):
         df = np.bincount(X.indices, minlength=X.shape[1])
-        min_df = self.min_df if isinstance(self.min_df, Integral) else self.min_df * n_docs
+        min_df = min_df_count(self.min_df, n_docs)
         max_df = self.max_df if isinstance(self.max_df, Integral) else self.max_df * n_docs
         if max_df < min_df:
             raise ValueError(
@@ -180,7 +180,7 @@ class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
         n_docs = X.shape[0]
         if self.weighting == "tfidf":
             df = np.bincount(X.indices, minlength=X.shape[1])
-            self.idf_ = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+            self.idf_ = smooth_idf(df, n_docs)
         elif self.weighting == "nb":
             if y is None:
                 raise ValueError(

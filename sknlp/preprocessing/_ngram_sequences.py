@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import check_token_sequences
 from ._bow import _gram_keys
-from ._text import check_ngram_range, document_frequency, pad_ragged
+from ._text import check_ngram_range, document_frequency, min_df_count, pad_ragged
 
 
 class NGramSequences(TransformerMixin, BaseEstimator):
@@ -120,7 +120,7 @@ class NGramSequences(TransformerMixin, BaseEstimator):
             keys, gdoc = _gram_keys(codes, doc, n, self.n_token_ids_)
             gcodes, ukeys = pd.factorize(keys)
             df = document_frequency(gdoc, gcodes, len(X), len(ukeys))
-            min_df = self.min_df if isinstance(self.min_df, Integral) else self.min_df * len(X)
+            min_df = min_df_count(self.min_df, len(X))
             kept = np.flatnonzero(df >= min_df)
             if self.max_features is not None and len(kept) > self.max_features:
                 kept = kept[np.argsort(-df[kept], kind="stable")[: self.max_features]]

@@ -410,6 +410,19 @@ def document_frequency(doc, codes, n_docs, n_codes):
     return np.bincount(presence.indices, minlength=n_codes)
 
 
+def smooth_idf(df, n_docs):
+    """Inverse document frequency as scikit-learn's ``TfidfTransformer(smooth_idf=True)``
+    computes it: ``ln((1 + n) / (1 + df)) + 1``, as if one extra document held every term."""
+    return np.log((1.0 + n_docs) / (1.0 + np.asarray(df, dtype=np.float64))) + 1.0
+
+
+def min_df_count(min_df, n_docs):
+    """``min_df`` as a count of documents: an int is one, a float a share of ``n_docs``."""
+    from numbers import Integral
+
+    return min_df if isinstance(min_df, Integral) else min_df * n_docs
+
+
 def lookup(uniques, mapping, default=-1):
     """Map each distinct token through ``mapping`` (one dict lookup per distinct token)."""
     get = mapping.get
