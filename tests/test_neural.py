@@ -421,3 +421,16 @@ def test_the_progress_bar_is_named_after_the_estimator(imdb_small, capsys):
     LSTMClassifier(**{**TINY_LSTM, "max_epochs": 1}, verbose=1).fit(X, y)
     err = capsys.readouterr().err
     assert "LSTMClassifier" in err and "LSTMModule" not in err
+
+
+def test_the_default_tokenizer_is_tunable_by_its_documented_name(imdb_small):
+    from sklearn.model_selection import GridSearchCV
+
+    clf = LSTMClassifier(embedding_dim=8, hidden_size=8, max_epochs=1, random_state=0)
+    assert clf.set_params(tokenizer__num_words=500) is clf
+    assert clf.tokenizer.num_words == 500 and clf.tokenizer.maxlen == 400  # the defaults
+    X, y = imdb_small[0][:60], imdb_small[1][:60]
+    search = GridSearchCV(LSTMClassifier(embedding_dim=8, hidden_size=8, max_epochs=1,
+                                         random_state=0),
+                          {"tokenizer__num_words": [200, 400]}, cv=2).fit(X, y)
+    assert search.best_estimator_.tokenizer_.vocab_size_ <= 400

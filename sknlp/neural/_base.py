@@ -180,6 +180,16 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
 
     # -- input handling -------------------------------------------------------------------
 
+    def set_params(self, **params):
+        """As scikit-learn's, and ``tokenizer__<param>`` also works with the default
+        ``tokenizer=None``: it starts from the default tokenizer, so that
+        ``set_params(tokenizer__num_words=2000)`` and a grid over it need no tokenizer set
+        first."""
+        if (params and "tokenizer" not in params and getattr(self, "tokenizer", 0) is None
+                and any(k.startswith("tokenizer__") for k in params)):
+            params = {"tokenizer": Tokenizer(**self._default_tokenizer), **params}
+        return super().set_params(**params)
+
     def _make_tokenizer(self):
         return clone(self.tokenizer) if self.tokenizer is not None else Tokenizer(
             **self._default_tokenizer)
