@@ -434,3 +434,17 @@ def test_the_default_tokenizer_is_tunable_by_its_documented_name(imdb_small):
                                          random_state=0),
                           {"tokenizer__num_words": [200, 400]}, cv=2).fit(X, y)
     assert search.best_estimator_.tokenizer_.vocab_size_ <= 400
+
+
+def test_verbose_2_prints_a_line_per_epoch_and_the_restored_epoch_is_marked(imdb_small,
+                                                                          capsys):
+    X, y = imdb_small[0][:100], imdb_small[1][:100]
+    clf = LSTMClassifier(**{**TINY_LSTM, "max_epochs": 3}, verbose=2, early_stopping=True,
+                         patience=3).fit(X, y)
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("LSTMClassifier ")]
+    assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"]
+    assert "valid_loss" in lines[0]
+    restored = [row["epoch"] for row in clf.history_ if row["restored"]]
+    losses = clf.history_[:, "valid_loss"]
+    assert restored == [int(np.argmin(losses)) + 1]

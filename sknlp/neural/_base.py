@@ -122,7 +122,10 @@ _TRAINING_DOC = """
         Where to train; ``"auto"`` takes CUDA when available. A model trained on a GPU
         unpickles on a CPU-only machine.
     verbose : int, default=0
-        1: a progress bar over epochs with loss and validation accuracy.
+        1: a progress bar over epochs with loss and validation accuracy; 2: one printed
+        line per epoch instead (as Keras does), for logs and notebooks that keep them.
+        With early stopping, the epoch whose weights are restored is marked in
+        ``history_`` (``"restored": True``) and in :func:`~sknlp.plotting.plot_history`.
     callbacks : list of skorch callbacks or None, default=None
         Extra callbacks passed to the skorch net.
     warm_start : bool, default=False

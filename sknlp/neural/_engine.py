@@ -116,7 +116,8 @@ def build_net(est, module_class, module_kwargs, *, n_rows, seed, monitor, net_cl
             monitor=key, lower_is_better=lower, patience=est.patience, load_best=True,
             sink=_no_output)))
     if est.verbose:
-        callbacks.append(("progress", EpochProgressBar(est.max_epochs, name=name)))
+        callbacks.append(("progress", EpochProgressBar(est.max_epochs, name=name,
+                                                       lines=est.verbose >= 2)))
     callbacks.extend(est.callbacks or [])
     if checkpoint is not None:
         callbacks.append(("finish_checkpoint", FinishCheckpoint(

@@ -186,6 +186,8 @@ class ResumableEarlyStopping(EarlyStopping):
 
     def on_train_end(self, net, **kwargs):
         super().on_train_end(net, **kwargs)
+        for row in net.history:  # which epoch the model now holds
+            row["restored"] = row["epoch"] == self.best_epoch_
         # The best weights are in the module now: a fitted model keeps no second copy (on
         # a GPU, such a copy would also stop the model from unpickling on a CPU-only machine).
         self.best_model_weights_ = None
@@ -193,27 +195,35 @@ class ResumableEarlyStopping(EarlyStopping):
 
 class EpochProgressBar(Callback):
     """A tqdm bar over epochs showing the losses and validation accuracy, named after the
-    estimator (``name``) rather than its torch module."""
+    estimator (``name``) rather than its torch module; with ``lines=True`` one printed line
+    per epoch instead (Keras's ``verbose=2``)."""
 
-    def __init__(self, total, name=None):
+    def __init__(self, total, name=None, lines=False):
         self.total = total
         self.name = name
+        self.lines = lines
 
     def on_train_begin(self, net, **kwargs):
         from tqdm.auto import tqdm
 
-        self.bar_ = tqdm(total=self.total, desc=self.name or type(net.module_).__name__,
-                         unit="epoch")
+        self.bar_ = None if self.lines else tqdm(
+            total=self.total, desc=self.name or type(net.module_).__name__, unit="epoch")
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
         shown = {k: f"{row[k]:.4f}" for k in ("train_loss", "valid_loss", "valid_acc")
                  if k in row}
+        if self.bar_ is None:
+            scores = "  ".join(f"{k} {v}" for k, v in shown.items())
+            print(f"{self.name or 'epoch'} {row['epoch']}/{self.total}  {scores}  "
+                  f"{row['dur']:.1f} s", flush=True)
+            return
         self.bar_.set_postfix(shown, refresh=False)
         self.bar_.update(1)
 
     def on_train_end(self, net, **kwargs):
-        self.bar_.close()
+        if self.bar_ is not None:
+            self.bar_.close()
 
     def __getstate__(self):
         state = self.__dict__.copy()

@@ -54,6 +54,10 @@ def plot_history(estimator, *, ax=None):
         values = [row.get(key) for row in history]
         if any(v is not None for v in values):
             ax.plot(epochs, [np.nan if v is None else v for v in values], style, label=label)
+    restored = [row["epoch"] for row in history if row.get("restored")]
+    if restored:  # early stopping put back this epoch's weights
+        ax.axvline(restored[0], color="0.5", linestyle=":",
+                   label=f"restored (epoch {restored[0]})")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.set_xticks(epochs)
