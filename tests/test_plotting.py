@@ -49,6 +49,8 @@ def test_history_shows_losses_and_validation_accuracy(attention_lstm, tmp_path):
     [train] = [line for line in ax.get_lines() if line.get_label() == "train loss"]
     np.testing.assert_allclose(train.get_ydata(), clf.history_[:, "train_loss"])
     assert len(ax.right_ax.get_lines()[0].get_xdata()) == len(clf.history_)
+    legend = ax.get_legend()
+    assert legend.get_bbox_to_anchor().y0 < ax.get_window_extent().y0  # below the curves
     render(ax, tmp_path, "history")
     with pytest.raises(ValueError, match="training history"):
         plot_history(object())
@@ -60,6 +62,7 @@ def test_attention_heatmap_labels_every_token(attention_lstm, tmp_path):
     tokens, _ = clf.attention_weights([X[0]])[0]
     shown = [t.get_text() for t in ax.texts]
     assert len(shown) == min(40, len(tokens)) and shown[0] == tokens[0][:12]
+    assert f"predicted {clf.predict([X[0]])[0]} (" in ax.get_title()
     render(ax, tmp_path, "attention")
     with pytest.raises(TypeError, match="one document"):
         plot_attention(clf, X[:2])
@@ -104,6 +107,8 @@ def test_benchmark_bars_follow_the_results(tmp_path):
     widths = [p.get_width() for p in ax.patches]
     assert widths == [0.91, 0.89]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["ngram", "lstm"]
+    low = ax.get_xlim()[0]
+    assert low == 0 or any(f"axis starts at {low:.2f}" in t.get_text() for t in ax.texts)
     render(ax, tmp_path, "benchmark")
     with pytest.raises(ValueError, match="no benchmark results"):
         plot_benchmark([])

@@ -71,7 +71,9 @@ def plot_history(estimator, *, ax=None):
         ax.right_ax = right
         more_lines, more_labels = right.get_legend_handles_labels()
         lines, labels = lines + more_lines, labels + more_labels
-    ax.legend(lines, labels, loc="best", fontsize="small")
+    # Outside the plotting area, under it: a legend inside may hide a curve.
+    ax.legend(lines, labels, loc="upper center", bbox_to_anchor=(0.5, -0.18),
+              ncol=min(len(lines), 3), fontsize="small", frameon=False)
     ax.set_title("Training history")
     return ax
 
@@ -120,7 +122,10 @@ def plot_attention(estimator, text, *, max_tokens=120, tokens_per_row=12, ax=Non
     ax.set_xticks([])
     ax.set_yticks([])
     ax.figure.colorbar(image, ax=ax, label="attention weight", fraction=0.03)
-    ax.set_title("Attention over the tokens")
+    proba = estimator.predict_proba([text])[0]
+    best = int(np.argmax(proba))
+    ax.set_title(f"Attention over the tokens: predicted {estimator.classes_[best]} "
+                 f"({proba[best]:.2f})")
     return ax
 
 
@@ -301,6 +306,9 @@ def plot_benchmark(results, *, title=None, ax=None):
     ax.invert_yaxis()
     low = max(0.0, float(acc.min()) - 0.1)
     ax.set_xlim(low, 1.0)
+    if low > 0:  # the bars do not start at zero: say so on the axis itself
+        ax.annotate(f"axis starts at {low:.2f}", xy=(0, 0), xycoords="axes fraction",
+                    xytext=(2, -28), textcoords="offset points", fontsize=7, color="0.4")
     for i, r in enumerate(results):
         ax.text(r["accuracy"] + 0.004, i, f"{r['accuracy']:.4f} | fit {r['fit_s']:.1f} s | "
                 f"{r['predict_docs_s']:,.0f} docs/s", va="center", fontsize=8)
