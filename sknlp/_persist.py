@@ -35,13 +35,14 @@ import io
 import json
 import math
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path, PurePath
 
 import numpy as np
+
+from .utils._files import atomic_write, check_writable
 
 FORMAT = "sknlp-model"
 FORMAT_VERSION = 1
@@ -50,12 +51,12 @@ _BASE_BUDGET = 64 * 2**20  # bytes a file may expand to beyond 100x its own size
 _EXPANSION = 100
 _ARRAY_KINDS = "biufcUS"  # numeric, bool, fixed-width strings: never objects
 _SPARSE_FORMATS = {"csr", "csc", "coo", "lil", "dok", "bsr", "dia"}
-# Where the codecs of a tag live; imported (they are sknlp's own modules) when a file uses it.
-_CODEC_HOMES = {"__tensor__": "sknlp.neural._codecs",
-                "__keyedvectors__": "sknlp.embeddings._codecs",
-                "__hf_tokenizer__": "sknlp.neural._codecs"}
-_LIBRARY_CODECS = {"torch": "sknlp.neural._codecs", "gensim": "sknlp.embeddings._codecs",
-                   "transformers": "sknlp.neural._codecs", "tokenizers": "sknlp.neural._codecs"}
+# The model families' codec modules (sknlp's own): the tags each reads, and the libraries
+# whose objects it writes. A module is imported when a file uses one of its tags, or when
+# an object of one of its libraries is saved.
+_FAMILIES = {"sknlp.neural._codecs": (("__tensor__", "__hf_tokenizer__"),
+                                      ("torch", "transformers", "tokenizers")),
+             "sknlp.embeddings._codecs": (("__keyedvectors__",), ("gensim",))}
 # Public packages whose estimators are trusted: a class path names one of these, and the
 # class must be exported there (``__all__``) under the same path.
 _TRUSTED_PACKAGES = {"sknlp": ("preprocessing", "embeddings", "neural"),
@@ -105,8 +106,10 @@ def register_codec(tag, *, accepts, write, read):
 
 
 def _codec(tag):
-    if tag not in _CODECS and tag in _CODEC_HOMES:
-        import_module(_CODEC_HOMES[tag])  # sknlp's own module, chosen by the tag table
+    if tag not in _CODECS:
+        for module, (tags, _) in _FAMILIES.items():
+            if tag in tags:
+                import_module(module)  # sknlp's own module, chosen by the table above
     return _CODECS.get(tag)
 
 
@@ -207,8 +210,9 @@ class _Writer:
                         "attrs": self.node(obj._persist_state(), where)}
             return {"__estimator__": path, "attrs": self.node(vars(obj), where)}
         library = type(obj).__module__.split(".")[0]
-        if library in _LIBRARY_CODECS:  # registered when the family is imported; make sure
-            import_module(_LIBRARY_CODECS[library])
+        for module, (_, libraries) in _FAMILIES.items():  # registered when the family is
+            if library in libraries:                      # imported; make sure it is
+                import_module(module)
         for codec in _CODECS.values():
             if codec.accepts(obj):
                 return {codec.tag: codec.write(obj, self)}
@@ -356,41 +360,6 @@ class _Reader:
         return csr.asformat(fmt)
 
 
-def _atomic_write(path, write):
-    """Write through ``write(tmp_path)`` to a temporary file beside ``path``, then rename it
-    into place; on any failure (or interruption) the temporary file is removed and ``path``
-    is left as it was."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                               dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def check_writable(path):
-    """Fail early, with a clear message, when ``path`` cannot be written (missing folder,
-    no permission, a folder in its place): before hours of training, not after."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path} is a folder; give a file name to save the model to")
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot save to {path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise PermissionError(f"cannot save to {path}: the folder {folder} is not writable")
-
-
 def save(model, path, *, trusted=None):
     """Save a fitted (or unfitted) model to ``path`` in a format that runs no code on load.
 
@@ -440,7 +409,7 @@ def save(model, path, *, trusted=None):
                 np.save(buf, array, allow_pickle=False)
                 z.writestr(name, buf.getvalue())
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def load(path, *, trusted=None):

@@ -151,12 +151,13 @@ def load_model(path, *, trust_pickle=False):
     with open(path, "rb") as f:
         head = f.read(2)
     if not trust_pickle:
-        kind = ("a pickle/joblib file" if head[:1] == b"\x80" or head[:1] in (b"x", b"\x1f")
-                else "not an sknlp model file")
-        hint = (f"loading a pickle runs whatever code it holds: if you trust whoever made "
-                f"it, pass {PICKLE_HINT}; or re-save it with sknlp.save" if kind.startswith("a ")
-                else "it may be empty or truncated")
-        raise ModelFileError(f"{path} is {kind}; {hint}")
+        if head[:1] in (b"\x80", b"x", b"\x1f"):  # pickle protocol >= 2, zlib, gzip (joblib)
+            raise ModelFileError(
+                f"{path} is a pickle/joblib file; loading a pickle runs whatever code it "
+                f"holds: if you trust whoever made it, pass {PICKLE_HINT}; or re-save it "
+                "with sknlp.save")
+        raise ModelFileError(f"{path} is not an sknlp model file; it may be empty or "
+                             "truncated")
     import joblib
 
     try:
@@ -184,7 +185,7 @@ def _save(model, path, out):
 
 
 def cmd_train(args, out):
-    from ._persist import check_writable
+    from .utils._files import check_writable
 
     if args.output:
         check_writable(args.output)  # before the training, not after it

@@ -463,3 +463,16 @@ def test_a_fitted_models_callbacks_keep_no_copies_of_its_weights(imdb_small):
         weights = len(pickle.dumps(clf.net_.module_.state_dict()))
         held = {name: len(pickle.dumps(cb)) for name, cb in clf.net_.callbacks_}
         assert all(size < weights / 4 for size in held.values()), (weights, held)
+
+
+def test_a_saved_file_gets_the_permissions_of_a_plain_write(tmp_path):
+    """The temporary file of an atomic save is private (0600); the model file it becomes
+    must be readable as any other file the user writes, or sharing it breaks."""
+    umask = os.umask(0o022)
+    try:
+        sknlp.save(Tokenizer().fit(["a b"]), tmp_path / "m.sknlp")
+        (tmp_path / "plain").write_text("x")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "m.sknlp").stat().st_mode & 0o777 == \
+        (tmp_path / "plain").stat().st_mode & 0o777 == 0o644

@@ -359,7 +359,7 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         if self.checkpoint_dir is not None:
             checkpoint, state = open_checkpoint(self, fingerprint(
                 self, self._seed_, module_kwargs=kwargs, arrays=(
-                    ids, targets, np.asarray(self.classes_.tolist(), dtype=object).astype(str),
+                    ids, targets, self.classes_.astype(str),
                     None if weights is None else np.asarray(weights, dtype=np.float32))),
                 MONITORS[self.scoring])
         with seeded(self._seed_):
@@ -454,8 +454,7 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
 
         from .._persist import ModelFileError
 
-        state = self._upgrade_state(state)  # files written before a rename
-        net = state.pop("__net__", None)
+        net = state.pop("__net__", None)  # (sknlp.load has renamed older names already)
         self.__dict__.update(state)
         if net is None:
             return

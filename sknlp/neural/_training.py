@@ -11,6 +11,8 @@ from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import Dataset
 
+from ..utils._files import atomic_write
+
 
 def compact(ids):
     """Move the non-padding ids of each row to the left; return ``(ids, lengths)``.
@@ -344,10 +346,8 @@ class EpochCheckpoint(Callback):
             "cuda_rng": (torch.cuda.get_rng_state() if str(net.device).startswith("cuda")
                          else None),
         }
-        from .._persist import _atomic_write
-
         os.makedirs(self.directory, exist_ok=True)
-        _atomic_write(self.path, lambda tmp: torch.save(state, tmp))
+        atomic_write(self.path, lambda tmp: torch.save(state, tmp))
 
 
 class FinishCheckpoint(Callback):
