@@ -148,7 +148,7 @@ def check_token_sequences(X, *, name="X"):
         raise TypeError(f"{name} should hold integer token ids, got dtype {arr.dtype}")
     if arr.size and arr.min() < 0:
         raise ValueError(f"{name} holds negative token ids (min {arr.min()}); ids must be >= 0")
-    if arr.size and int(arr.max()) > np.iinfo(np.int64).max:
+    if arr.dtype == np.uint64 and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
         raise ValueError(f"{name} holds a token id of {int(arr.max())}, beyond any vocabulary; "
                          "ids are positions in a tokenizer's vocabulary")
     return arr.astype(np.int64, copy=False)
