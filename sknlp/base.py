@@ -46,6 +46,28 @@ class AnalyzerMixin(TextInputMixin):
     }
     _stream_ngrams = True
 
+    def build_analyzer(self):
+        """A callable that turns one document into its list of tokens (and n-grams, for an
+        estimator with ``ngram_range``), as this estimator sees them; scikit-learn's
+        vectorizers offer the same method. Needs no fitting.
+
+        Examples
+        --------
+        >>> from sknlp import Tokenizer
+        >>> Tokenizer().build_analyzer()("Great movie, GREAT cast!")
+        ['great', 'movie', 'great', 'cast']
+        """
+        from .preprocessing._text import factorize, ngram_range_of
+
+        params = dict(analyzer=self.analyzer, lower=self.lower, filters=self.filters,
+                      split=self.split, ngram_range=ngram_range_of(self))
+
+        def analyze(doc):
+            corpus = factorize([doc], **params)
+            return [corpus.uniques[i] for i in corpus.codes.tolist()]
+
+        return analyze
+
     def _factorize(self, docs):
         from .preprocessing._text import factorize, ngram_range_of
 

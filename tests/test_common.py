@@ -4,6 +4,7 @@ import warnings
 
 import pytest
 import sklearn.utils.estimator_checks as skchecks
+from sklearn.base import is_classifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
@@ -67,8 +68,6 @@ INIT_PARAMS = {
 }
 
 SUPERVISED = {("BagOfWords", "nb"), ("NGram", "nb")}
-CLASSIFIERS = {"LSTMClassifier", "TransformerClassifier", "DistilledClassifier",
-               "PretrainedClassifier"}
 
 # scikit-learn checks that apply to estimators taking documents: they need no data, or
 # fail before looking at it (parameter validation, fitted-state checks).
@@ -149,7 +148,7 @@ def test_text_checks(name, cls, params, check_name, check, imdb_tiny):
     est = cls(**params)
     if not takes_text(est) and check_name in TEXT_ONLY_CHECKS:
         pytest.skip(f"{name} takes token ids, not documents")
-    supervised = (name, params.get("weighting")) in SUPERVISED or name in CLASSIFIERS
+    supervised = (name, params.get("weighting")) in SUPERVISED or is_classifier(est)
     check(est, inputs_for(est, X), y if supervised else None)
 
 

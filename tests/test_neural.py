@@ -448,3 +448,21 @@ def test_verbose_2_prints_a_line_per_epoch_and_the_restored_epoch_is_marked(imdb
     restored = [row["epoch"] for row in clf.history_ if row["restored"]]
     losses = clf.history_[:, "valid_loss"]
     assert restored == [int(np.argmin(losses)) + 1]
+
+
+def test_progress_moves_within_an_epoch_with_a_running_loss(imdb_small, monkeypatch):
+    # The bar is counted in epochs but advances with every batch; record what it is told.
+    from sknlp.utils import _progress
+
+    told = []
+    real = _progress.Progress.advance
+    monkeypatch.setattr(_progress.Progress, "advance",
+                        lambda self, fraction, **f: (told.append((fraction, f)),
+                                                     real(self, fraction, **f)))
+    X, y = imdb_small[0][:64], imdb_small[1][:64]
+    LSTMClassifier(**{**TINY_LSTM, "verbose": 1, "batch_size": 8,
+                      "validation_fraction": 0.25}).fit(X, y)
+    per_epoch = 48 // 8
+    assert len(told) == 2 * per_epoch
+    assert sum(f for f, _ in told[:per_epoch]) == pytest.approx(1.0)
+    assert all("loss" in figures for _, figures in told)

@@ -48,6 +48,24 @@ def test_hashing():
         NGram(hashing=True, max_features=10).fit(["a"])
 
 
+def test_hashed_columns_match_hashing_vectorizer(imdb_tiny):
+    # Same tokens, same hash: the columns a HashingVectorizer user already has.
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    docs = list(imdb_tiny[0][:60])
+
+    def grams(doc):
+        toks = doc.split()
+        return toks + [" ".join(p) for p in zip(toks, toks[1:])] + [
+            " ".join(p) for p in zip(toks, toks[1:], toks[2:])]
+
+    ours = NGram(analyzer=str.split, hashing=True, n_features=2**12, ngram_range=(1, 3),
+                 weighting="count", norm=None).fit_transform(docs)
+    theirs = HashingVectorizer(analyzer=grams, n_features=2**12, alternate_sign=False,
+                               norm=None).transform(docs)
+    assert abs(ours - theirs).max() == 0
+
+
 def test_invalid_ngram_range():
     with pytest.raises(ValueError, match="ngram_range"):
         NGram(ngram_range=(2, 1)).fit(["a b"])

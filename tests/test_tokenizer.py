@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from sknlp.preprocessing import Tokenizer
-from sknlp.preprocessing._text import analyze
+
+analyze = Tokenizer().build_analyzer()  # the default word analyzer
 
 
 def test_vocabulary_is_ordered_by_frequency_after_reserved_ids():
@@ -231,3 +232,16 @@ def test_min_freq_is_the_old_spelling_of_min_count():
     with pytest.warns(FutureWarning, match="min_freq=.*use min_count="):
         old = Tokenizer(min_freq=2).fit(docs)
     assert old.vocabulary_ == Tokenizer(min_count=2).fit(docs).vocabulary_
+
+
+def test_build_analyzer_shows_each_estimators_tokens():
+    from sknlp import NGram, Word2Vec
+
+    doc = "Not bad, not BAD at all"
+    assert Tokenizer(lower=False).build_analyzer()(doc)[:2] == ["Not", "bad"]
+    grams = NGram(ngram_range=(1, 2)).build_analyzer()(doc)
+    assert grams[:3] == ["not", "not bad", "bad"]
+    tok = Tokenizer(ngram_range=(1, 2), maxlen=None).fit([doc])
+    # the analyzer's tokens are exactly the ones the fitted tokenizer counts
+    assert set(grams) == set(tok.vocabulary_) - {tok.oov_token, "<pad>"}
+    assert Word2Vec(analyzer="char").build_analyzer()("好看") == ["好", "看"]

@@ -9,7 +9,8 @@ from gensim.test.utils import datapath
 
 from sknlp.embeddings import Word2Vec
 from sknlp.preprocessing import Tokenizer
-from sknlp.preprocessing._text import analyze
+
+analyze = Tokenizer().build_analyzer()  # the default word analyzer
 
 SMALL = dict(vector_size=16, min_count=2, epochs=3, random_state=0)
 

@@ -182,7 +182,8 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         callbacks = ()
         if self.verbose:
-            callbacks = (_EpochProgress(self.epochs),)
+            callbacks = (_GensimProgress(self.epochs, type(self).__name__,
+                                         lines=self.verbose >= 2),)
         model = GensimWord2Vec(
             sentences=_sentences(corpus), vector_size=self.vector_size,
             sg={"cbow": 0, "skipgram": 1}.get(self.sg, self.sg), window=self.window,
@@ -317,13 +318,14 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return self.vector_size_
 
 
-class _EpochProgress:
-    """gensim callback that advances a tqdm bar once per epoch."""
+class _GensimProgress:
+    """gensim callback reporting each epoch to a :class:`~sknlp.utils._progress.Progress`."""
 
-    def __init__(self, epochs):
-        from tqdm.auto import tqdm
+    def __init__(self, epochs, name, lines=False):
+        from ..utils._progress import Progress
 
-        self._bar = tqdm(total=epochs, desc="Word2Vec", unit="epoch")
+        self.progress = Progress(epochs, name, lines=lines)
+        self.epoch = 0
 
     def on_train_begin(self, model):
         pass
@@ -332,10 +334,11 @@ class _EpochProgress:
         pass
 
     def on_epoch_end(self, model):
-        self._bar.update(1)
+        self.epoch += 1
+        self.progress.end_epoch(self.epoch)
 
     def on_train_end(self, model):
         pass
 
     def close(self):
-        self._bar.close()
+        self.progress.close()

@@ -87,26 +87,37 @@ def augment(docs, *, kind, n_copies, mask_prob, rng):
     """Augmented copies of documents (Tang et al., 2019): ``"mask"`` replaces each token
     with ``"<mask>"`` with probability ``mask_prob``; ``"ngram"`` keeps a random window of
     consecutive tokens covering half to all of the document; ``"both"`` alternates between
-    copies. Tokens are whitespace-separated words, or characters for text without spaces
-    (Chinese)."""
+    copies. Tokens come from sknlp's tokenizing engine, keeping case and punctuation for the
+    teacher: whitespace-separated words, or characters for text without spaces (Chinese)."""
+    from ..preprocessing._text import factorize
+
+    spaced = np.array([" " in doc for doc in docs], dtype=bool)
+    token_lists = [None] * len(docs)
+    for is_spaced, analyzer in ((True, "word"), (False, "char")):
+        rows = np.flatnonzero(spaced == is_spaced)
+        if not len(rows):
+            continue
+        corpus = factorize([docs[i] for i in rows], analyzer=analyzer, lower=False,
+                           filters="", split=None)  # split on whitespace only
+        tokens = np.asarray(corpus.uniques, dtype=object)[corpus.codes]
+        bounds = np.cumsum(corpus.lengths)[:-1]
+        for i, part in zip(rows.tolist(), np.split(tokens, bounds)):
+            token_lists[i] = part
     out = []
     for copy in range(n_copies):
-        for doc in docs:
-            spaced = " " in doc
-            tokens = doc.split() if spaced else list(doc)
-            if not tokens:
+        how = kind if kind != "both" else ("mask" if copy % 2 == 0 else "ngram")
+        for doc, tokens, is_spaced in zip(docs, token_lists, spaced.tolist()):
+            n = len(tokens)
+            if n == 0:
                 out.append(doc)
                 continue
-            how = kind if kind != "both" else ("mask" if copy % 2 == 0 else "ngram")
             if how == "mask":
-                keep = rng.random_sample(len(tokens)) >= mask_prob
-                tokens = [t if k else "<mask>" for t, k in zip(tokens, keep)]
+                tokens = np.where(rng.random_sample(n) >= mask_prob, tokens, "<mask>")
             else:
-                n = len(tokens)
                 width = rng.randint(max(1, n // 2), n + 1)
                 start = rng.randint(0, n - width + 1)
                 tokens = tokens[start : start + width]
-            out.append((" " if spaced else "").join(tokens))
+            out.append((" " if is_spaced else "").join(tokens.tolist()))
     return out
 
 

@@ -196,41 +196,46 @@ class ResumableEarlyStopping(EarlyStopping):
 
 
 class EpochProgressBar(Callback):
-    """A tqdm bar over epochs showing the losses and validation accuracy, named after the
-    estimator (``name``) rather than its torch module; with ``lines=True`` one printed line
-    per epoch instead (Keras's ``verbose=2``)."""
+    """Reports a skorch training to a :class:`~sknlp.utils._progress.Progress` named after the
+    estimator (``name``) rather than its torch module: the bar moves with every training
+    batch (running loss), and each epoch ends with the losses and validation accuracy; with
+    ``lines=True`` one printed line per epoch instead (Keras's ``verbose=2``)."""
 
     def __init__(self, total, name=None, lines=False):
         self.total = total
         self.name = name
         self.lines = lines
 
-    def on_train_begin(self, net, **kwargs):
-        from tqdm.auto import tqdm
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        from ..utils._progress import Progress
 
-        self.bar_ = None if self.lines else tqdm(
-            total=self.total, desc=self.name or type(net.module_).__name__, unit="epoch")
+        self.progress_ = Progress(self.total, self.name or type(net.module_).__name__,
+                                  lines=self.lines)
+        self.n_rows_ = None
+        self.loss_sum_, self.loss_rows_ = 0.0, 0
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        self.n_rows_ = len(dataset_train) if dataset_train is not None else None
+        self.loss_sum_, self.loss_rows_ = 0.0, 0
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if not training or not self.n_rows_:
+            return
+        last = net.history[-1, "batches", -1]  # skorch records both before this call
+        rows, loss = last.get("train_batch_size", 0), last.get("train_loss")
+        if loss is not None and rows:
+            self.loss_sum_ += float(loss) * rows
+            self.loss_rows_ += rows
+        running = {"loss": self.loss_sum_ / self.loss_rows_} if self.loss_rows_ else {}
+        self.progress_.advance(rows / self.n_rows_, **running)
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        shown = {k: f"{row[k]:.4f}" for k in ("train_loss", "valid_loss", "valid_acc")
-                 if k in row}
-        if self.bar_ is None:
-            scores = "  ".join(f"{k} {v}" for k, v in shown.items())
-            print(f"{self.name or 'epoch'} {row['epoch']}/{self.total}  {scores}  "
-                  f"{row['dur']:.1f} s", flush=True)
-            return
-        self.bar_.set_postfix(shown, refresh=False)
-        self.bar_.update(1)
+        shown = {k: row[k] for k in ("train_loss", "valid_loss", "valid_acc") if k in row}
+        self.progress_.end_epoch(row["epoch"], row.get("dur"), **shown)
 
     def on_train_end(self, net, **kwargs):
-        if self.bar_ is not None:
-            self.bar_.close()
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("bar_", None)  # a live progress bar does not pickle
-        return state
+        self.progress_.close()
 
 
 class WarmupDecay:

@@ -12,42 +12,18 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import AnalyzerMixin
 from ..utils._validation import check_documents, transform_in_chunks
-from ._text import lookup, min_df_count, smooth_idf
+from ._text import (
+    check_key_space,
+    decode_keys,
+    find_grams,
+    gram_index,
+    gram_keys,
+    lookup,
+    min_df_count,
+    smooth_idf,
+)
 
 WEIGHTINGS = ("count", "binary", "tfidf", "nb")
-
-
-def _gram_keys(codes, doc, n, base):
-    """Exact integer key of every n-gram inside a document.
-
-    The n-gram starting at token ``i`` gets ``sum_j codes[i + j] * base ** (n - 1 - j)``;
-    windows that cross a document boundary or hold an unknown token (code < 0) are dropped.
-
-    Returns
-    -------
-    keys : ndarray of int64
-    gram_doc : ndarray of int64
-        Document of each key.
-    """
-    m = len(codes) - n + 1
-    if m <= 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    valid = doc[: m] == doc[n - 1 :]
-    keys = np.zeros(m, dtype=np.int64)
-    for j in range(n):
-        part = codes[j : j + m]
-        valid &= part >= 0
-        keys = keys * base + part
-    return keys[valid], doc[:m][valid]
-
-
-def _decode_keys(keys, n, base):
-    """Inverse of :func:`_gram_keys`: (len(keys), n) array of token codes."""
-    out = np.empty((len(keys), n), dtype=np.int64)
-    rest = keys.copy()
-    for j in range(n - 1, -1, -1):
-        rest, out[:, j] = np.divmod(rest, base)
-    return out
 
 
 class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
@@ -82,15 +58,11 @@ class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
         n_u = len(corpus.uniques)
         orders = self._orders()
         base = max(n_u, 1)
-        if base ** max(orders) >= 2**62:
-            raise ValueError(
-                f"{n_u} distinct tokens and n-grams of order {max(orders)} overflow exact "
-                "64-bit n-gram keys; lower ngram_range or use NGram(hashing=True)"
-            )
+        check_key_space(base, max(orders), "lower ngram_range or use NGram(hashing=True)")
         rows, cols, order_of_col, keys_of_col = [], [], [], []
         offset = 0
         for n in orders:
-            keys, gdoc = _gram_keys(corpus.codes, corpus.doc, n, base)
+            keys, gdoc = gram_keys(corpus.codes, corpus.doc, n, base)
             gcodes, ukeys = pd.factorize(keys)
             rows.append(gdoc)
             cols.append(gcodes.astype(np.int64) + offset)
@@ -110,7 +82,7 @@ class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
         token_codes = {}
         for n in orders:
             sel = np.flatnonzero(order_kept == n)
-            token_codes[n] = _decode_keys(keys_kept[sel], n, base)
+            token_codes[n] = decode_keys(keys_kept[sel], n, base)
             names[sel] = [joiner.join(corpus.uniques[c] for c in row)
                           for row in token_codes[n].tolist()]
         used = np.unique(np.concatenate([c.ravel() for c in token_codes.values()]))
@@ -129,8 +101,7 @@ class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
             new_keys = np.zeros(len(sel), dtype=np.int64)
             for j in range(n):
                 new_keys = new_keys * new_base + recoded[:, j]
-            by_key = np.argsort(new_keys)
-            self._lookup[n] = (new_keys[by_key], col_of_kept[sel][by_key])
+            self._lookup[n] = gram_index(new_keys, col_of_kept[sel])
         self._base = new_base
         return X
 
@@ -158,13 +129,11 @@ class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
     def _count_transform(self, corpus):
         codes = lookup(corpus.uniques, self._token_index)[corpus.codes]
         rows, cols = [], []
-        for n, (keys, col) in self._lookup.items():
-            gkeys, gdoc = _gram_keys(codes, corpus.doc, n, self._base)
-            pos = np.searchsorted(keys, gkeys)
-            pos[pos == len(keys)] = 0
-            hit = keys[pos] == gkeys if len(keys) else np.zeros(len(gkeys), bool)
+        for n, index in self._lookup.items():
+            gkeys, gdoc = gram_keys(codes, corpus.doc, n, self._base)
+            hit, col = find_grams(index, gkeys)
             rows.append(gdoc[hit])
-            cols.append(col[pos[hit]])
+            cols.append(col)
         return self._csr(np.concatenate(rows), np.concatenate(cols), corpus.n_docs,
                          len(self._feature_names))
 

@@ -3,6 +3,7 @@
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import _fit_context
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -10,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._bow import _BAG_DOC, _BaseBag
 from ._ngram_sequences import NGramSequences
-from ._text import check_ngram_range
+from ._text import check_ngram_range, interleave_ngrams
 
 
 class NGram(_BaseBag):
@@ -103,21 +104,20 @@ class NGram(_BaseBag):
     # -- hashing ------------------------------------------------------------------------
 
     def _hashed_counts(self, corpus):
-        joiner = self._joiner()
-        tokens = np.asarray(corpus.uniques, dtype=object)[corpus.codes]
-        bounds = np.cumsum(corpus.lengths)[:-1]
-        per_doc = np.split(tokens, bounds) if corpus.n_docs else []
-        orders = self._orders()
-
-        def grams(toks):
-            toks = toks.tolist()
-            for n in orders:
-                for i in range(len(toks) - n + 1):
-                    yield joiner.join(toks[i : i + n])
-
+        """Counts of the n-grams hashed into ``n_features`` columns: the one n-gram engine
+        (:func:`interleave_ngrams`) names each distinct n-gram once, and only those names
+        are hashed (scikit-learn's ``FeatureHasher``, so columns match a ``HashingVectorizer``
+        with the same tokens)."""
+        grams = interleave_ngrams(corpus, self.ngram_range, self._joiner())
         hasher = FeatureHasher(n_features=self.n_features, input_type="string",
-                               alternate_sign=False, dtype=self.dtype)
-        return hasher.transform(grams(t) for t in per_doc).tocsr()
+                               alternate_sign=False, dtype=np.float64)
+        column = (hasher.transform([name] for name in grams.uniques).indices
+                  if grams.uniques else np.zeros(0, np.int32))
+        counts = sp.csr_matrix(
+            (np.ones(len(grams.codes), dtype=self.dtype), (grams.doc, column[grams.codes])),
+            shape=(corpus.n_docs, self.n_features))
+        counts.sum_duplicates()
+        return counts
 
     # -- public API ---------------------------------------------------------------------
 

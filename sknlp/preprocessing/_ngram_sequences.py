@@ -9,8 +9,16 @@ from sklearn.utils._param_validation import Interval, RealNotInt
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._validation import check_token_sequences
-from ._bow import _gram_keys
-from ._text import check_ngram_range, document_frequency, min_df_count, pad_ragged
+from ._text import (
+    check_key_space,
+    check_ngram_range,
+    document_frequency,
+    find_grams,
+    gram_index,
+    gram_keys,
+    min_df_count,
+    pad_ragged,
+)
 
 
 class NGramSequences(TransformerMixin, BaseEstimator):
@@ -114,10 +122,8 @@ class NGramSequences(TransformerMixin, BaseEstimator):
         for n in self._orders():
             if n == 1:
                 continue
-            if self.n_token_ids_ ** n >= 2**62:
-                raise ValueError(f"{self.n_token_ids_} token ids and n-grams of order {n} "
-                                 "overflow 64-bit keys; lower ngram_range")
-            keys, gdoc = _gram_keys(codes, doc, n, self.n_token_ids_)
+            check_key_space(self.n_token_ids_, n, "lower ngram_range")
+            keys, gdoc = gram_keys(codes, doc, n, self.n_token_ids_)
             gcodes, ukeys = pd.factorize(keys)
             df = document_frequency(gdoc, gcodes, len(X), len(ukeys))
             min_df = min_df_count(self.min_df, len(X))
@@ -126,7 +132,7 @@ class NGramSequences(TransformerMixin, BaseEstimator):
                 kept = kept[np.argsort(-df[kept], kind="stable")[: self.max_features]]
             kept_keys = np.sort(np.asarray(ukeys, dtype=np.int64)[kept])
             ids = np.arange(next_id, next_id + len(kept_keys), dtype=np.int64)
-            self._lookup[n] = (kept_keys, ids)
+            self._lookup[n] = gram_index(kept_keys, ids)
             next_id += len(kept_keys)
         self.vocab_size_ = next_id
         self.maxlen_ = self.maxlen or X.shape[1] * len(self._orders())
@@ -154,12 +160,10 @@ class NGramSequences(TransformerMixin, BaseEstimator):
         codes, doc = self._sequence_grams(X)
         parts_ids = [codes] if 1 in self._orders() else []
         parts_doc = [doc] if 1 in self._orders() else []
-        for n, (keys, ids) in self._lookup.items():
-            gkeys, gdoc = _gram_keys(codes, doc, n, self.n_token_ids_)
-            pos = np.searchsorted(keys, gkeys)
-            pos[pos == len(keys)] = 0
-            hit = keys[pos] == gkeys if len(keys) else np.zeros(len(gkeys), bool)
-            parts_ids.append(ids[pos[hit]])
+        for n, index in self._lookup.items():
+            gkeys, gdoc = gram_keys(codes, doc, n, self.n_token_ids_)
+            hit, ids = find_grams(index, gkeys)
+            parts_ids.append(ids)
             parts_doc.append(gdoc[hit])
         all_doc = np.concatenate(parts_doc)
         order = np.argsort(all_doc, kind="stable")  # tokens first, then n-grams, per row

@@ -241,13 +241,110 @@ def _factorize_callable(docs, analyzer):
     return Corpus(codes, doc, list(table), len(docs))
 
 
+def extend_grams(keys, valid, codes, doc, n, base):
+    """Keys of the n-grams from those of the (n-1)-grams that start at the same positions.
+
+    This is sknlp's one n-gram rule: the n-gram starting at token ``i`` is ``codes[i : i +
+    n]``; a window that crosses a document boundary or holds an unknown token (code < 0) is
+    no n-gram. Its key is ``keys[i] * base + codes[i + n - 1]``, where ``keys`` are the
+    keys of the (n-1)-grams (the tokens themselves for n = 2). Exact keys of any order are
+    ``extend_grams`` applied n - 1 times; keys that stay small at every order come from
+    factorizing ``keys`` before each step (as :func:`interleave_ngrams` does).
+
+    Parameters
+    ----------
+    keys : ndarray of int64, shape (len(codes) - n + 2,)
+        Keys of the (n-1)-grams.
+    valid : ndarray of bool, same shape
+        Which (n-1)-grams exist.
+    codes, doc : ndarray
+        Token codes and the document of each token.
+    n : int
+        Order of the n-grams made, >= 2.
+    base : int
+        Larger than every code.
+
+    Returns
+    -------
+    keys : ndarray of int64, shape (max(len(codes) - n + 1, 0),)
+        Key of the n-gram starting at each position (meaningless where not ``valid``).
+    valid : ndarray of bool
+    """
+    m = max(len(codes) - n + 1, 0)
+    last = codes[n - 1 :].astype(np.int64)
+    valid = valid[:m] & (doc[:m] == doc[n - 1 :]) & (last >= 0)
+    return keys[:m] * base + last, valid
+
+
+def check_key_space(base, n, remedy):
+    """Raise a ValueError when exact keys of n-grams of order ``n`` over ``base`` codes
+    would not fit in 62 bits; ``remedy`` says what the user can change."""
+    if base ** n >= 2**62:
+        raise ValueError(f"{base} distinct tokens and n-grams of order {n} overflow exact "
+                         f"64-bit n-gram keys; {remedy}")
+
+
+def gram_keys(codes, doc, n, base):
+    """Exact integer key of every n-gram inside a document (see :func:`extend_grams`).
+
+    The n-gram starting at token ``i`` gets ``sum_j codes[i + j] * base ** (n - 1 - j)``;
+    call :func:`check_key_space` first.
+
+    Returns
+    -------
+    keys : ndarray of int64
+    gram_doc : ndarray of int64
+        Document of each key.
+    """
+    keys = codes.astype(np.int64)
+    valid = keys >= 0
+    for k in range(2, n + 1):
+        keys, valid = extend_grams(keys, valid, codes, doc, k, base)
+    return keys[valid], doc[: len(valid)][valid].astype(np.int64)
+
+
+def decode_keys(keys, n, base):
+    """Inverse of :func:`gram_keys`: (len(keys), n) array of token codes."""
+    out = np.empty((len(keys), n), dtype=np.int64)
+    rest = keys.copy()
+    for j in range(n - 1, -1, -1):
+        rest, out[:, j] = np.divmod(rest, base)
+    return out
+
+
+def gram_index(keys, values):
+    """The look-up of known n-grams: their keys sorted, with a value (a feature column, an
+    id) for each. A plain ``(keys, values)`` pair of arrays, so that a model file holds no
+    object of its own kind; query it with :func:`find_grams`."""
+    order = np.argsort(keys, kind="stable")
+    return np.asarray(keys, dtype=np.int64)[order], np.asarray(values)[order]
+
+
+def find_grams(index, query):
+    """Which ``query`` keys the :func:`gram_index` ``index`` knows, and their values.
+
+    Returns
+    -------
+    hit : ndarray of bool, shape (len(query),)
+    values : ndarray, shape (hit.sum(),)
+    """
+    keys, values = index
+    if len(keys) == 0:
+        return np.zeros(len(query), bool), values[:0]
+    pos = np.searchsorted(keys, query)
+    pos[pos == len(keys)] = 0
+    hit = keys[pos] == query
+    return hit, values[pos[hit]]
+
+
 def interleave_ngrams(corpus, ngram_range, joiner):
     """Replace each token by the n-grams that start at it, orders ``ngram_range``.
 
     With ``(1, 2)``, ``a b c`` becomes ``a, a b, b, b c, c``: the sequence keeps its order
     and every position carries its token and the n-grams that begin there (n-grams never
-    cross documents). Distinct n-grams are found with integer keys, ``(n-1)-gram id *
-    n_tokens + next token``, so no string is built per occurrence.
+    cross documents). Distinct n-grams are found with :func:`extend_grams` over the
+    factorized (n-1)-grams, ``(n-1)-gram id * n_tokens + next token``, so keys never
+    overflow and no string is built per occurrence.
 
     Parameters
     ----------
@@ -270,13 +367,10 @@ def interleave_ngrams(corpus, ngram_range, joiner):
     pos, codes, ranks, uniques, orders = [], [], [], [], []
     for n in range(1, hi + 1):
         if n > 1:
-            m = max(len(tokens) - n + 1, 0)
-            ok = valid[:m] & (corpus.doc[:m] == corpus.doc[n - 1 :])
-            keys = gram[:m][ok] * n_u + tokens[n - 1 :][ok]
-            found, distinct = pd.factorize(keys)
-            gram = np.full(m, -1, dtype=np.int64)
-            gram[ok] = found
-            valid = ok
+            keys, valid = extend_grams(gram, valid, tokens, corpus.doc, n, n_u)
+            found, distinct = pd.factorize(keys[valid])
+            gram = np.full(len(keys), -1, dtype=np.int64)
+            gram[valid] = found
             distinct = np.asarray(distinct, dtype=np.int64)
             names = [names[p] + joiner + corpus.uniques[t]
                      for p, t in zip((distinct // n_u).tolist(), (distinct % n_u).tolist())]
@@ -356,12 +450,6 @@ def factorize(docs, *, analyzer="word", lower=True, filters=None, split=None,
     if tuple(ngram_range) == (1, 1):
         return corpus
     return interleave_ngrams(corpus, ngram_range, "" if analyzer == "char" else " ")
-
-
-def analyze(doc, **kwargs):
-    """Tokens of one document, as a list of str (for display and tests)."""
-    c = factorize([doc], **kwargs)
-    return [c.uniques[i] for i in c.codes.tolist()]
 
 
 def ngrams(tokens, n):
