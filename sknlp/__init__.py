@@ -1,11 +1,11 @@
 """sknlp: modern NLP models as first-class scikit-learn estimators.
 
 Transformers: :class:`Tokenizer`, :class:`BagOfWords`, :class:`NGram` (in
-``sknlp.preprocessing``) and :class:`Word2Vec` (in ``sknlp.embeddings``). Classifiers:
-:class:`LSTMClassifier` and :class:`TransformerClassifier` (in ``sknlp.neural``). gensim and
-torch are imported on first use of the names that need them. Datasets live in
-``sknlp.datasets``. :func:`save` and :func:`load` store models in a format that runs no
-code when read.
+``sknlp.preprocessing``), :class:`Word2Vec`, :class:`FastText` and :class:`Doc2Vec` (in
+``sknlp.embeddings``). Classifiers: :class:`LSTMClassifier` and :class:`TransformerClassifier`
+(in ``sknlp.neural``). gensim and torch are imported on first use of the names that need
+them. Datasets live in ``sknlp.datasets``. :func:`save` and :func:`load` store models in a
+format that runs no code when read.
 """
 
 __version__ = "0.1.0.dev0"
@@ -13,13 +13,14 @@ __version__ = "0.1.0.dev0"
 from ._persist import ModelFileError, UntrustedTypeError, load, save  # noqa: E402
 from .preprocessing import BagOfWords, NGram, NGramSequences, Tokenizer, ngrams  # noqa: E402
 
-__all__ = ["BagOfWords", "DistilledClassifier", "LSTMClassifier", "ModelFileError", "NGram",
-           "NGramSequences", "PretrainedClassifier", "Tokenizer", "TransformerClassifier",
-           "UntrustedTypeError", "Word2Vec", "__version__", "load", "ngrams", "save"]
+__all__ = ["BagOfWords", "DistilledClassifier", "Doc2Vec", "FastText", "LSTMClassifier",
+           "ModelFileError", "NGram", "NGramSequences", "PretrainedClassifier", "Tokenizer",
+           "TransformerClassifier", "UntrustedTypeError", "Word2Vec", "__version__", "load",
+           "ngrams", "save"]
 
-_LAZY = {"Word2Vec": "embeddings", "LSTMClassifier": "neural",
-         "DistilledClassifier": "neural", "TransformerClassifier": "neural",
-         "PretrainedClassifier": "neural"}
+_LAZY = {"Word2Vec": "embeddings", "Doc2Vec": "embeddings", "FastText": "embeddings",
+         "LSTMClassifier": "neural", "DistilledClassifier": "neural",
+         "TransformerClassifier": "neural", "PretrainedClassifier": "neural"}
 
 
 def __getattr__(name):

@@ -56,7 +56,8 @@ _SPARSE_FORMATS = {"csr", "csc", "coo", "lil", "dok", "bsr", "dia"}
 # an object of one of its libraries is saved.
 _FAMILIES = {"sknlp.neural._codecs": (("__tensor__", "__hf_tokenizer__"),
                                       ("torch", "transformers", "tokenizers")),
-             "sknlp.embeddings._codecs": (("__keyedvectors__",), ("gensim",))}
+             "sknlp.embeddings._codecs": (("__keyedvectors__", "__doc2vec__",
+                                                        "__fasttext__"), ("gensim",))}
 # Public packages whose estimators are trusted: a class path names one of these, and the
 # class must be exported there (``__all__``) under the same path.
 _TRUSTED_PACKAGES = {"sknlp": ("preprocessing", "embeddings", "neural"),

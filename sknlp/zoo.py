@@ -6,8 +6,8 @@ fresh, unfitted estimator for an analyzer (``"word"``, or ``"char"`` for languag
 without spaces).
 
 >>> from sknlp.zoo import MODELS, make_model
->>> sorted(MODELS)[:3]
-['bow', 'lstm', 'lstm-attention']
+>>> sorted(MODELS)[:4]
+['bow', 'doc2vec', 'fasttext', 'lstm']
 >>> make_model("bow", analyzer="char")
 Pipeline(steps=[('bagofwords', BagOfWords(analyzer='char', weighting='tfidf')),
                 ('logisticregression', LogisticRegression(max_iter=1000))])
@@ -107,6 +107,26 @@ def _w2v(analyzer):
                          LogisticRegression(max_iter=1000))
 
 
+def _fasttext(analyzer):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from .embeddings import FastText
+
+    return make_pipeline(FastText(analyzer=analyzer, vector_size=100, random_state=0),
+                         LogisticRegression(max_iter=1000))
+
+
+def _doc2vec(analyzer):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from .embeddings import Doc2Vec
+
+    return make_pipeline(Doc2Vec(analyzer=analyzer, random_state=0),
+                         LogisticRegression(max_iter=1000))
+
+
 def _lstm(pooling):
     def build(analyzer):
         from .neural import LSTMClassifier
@@ -136,6 +156,10 @@ register_model("ngram", "NB-weighted word (or char) 1-3-grams + logistic regress
                "(Wang & Manning 2012)", _ngram)
 register_model("bow", "tf-idf bag of words + logistic regression", _bow)
 register_model("w2v", "mean-pooled Word2Vec vectors + logistic regression", _w2v)
+register_model("fasttext", "mean-pooled fastText subword vectors (unseen words too) + "
+               "logistic regression", _fasttext)
+register_model("doc2vec", "Doc2Vec paragraph vectors (PV-DBOW) + logistic regression",
+               _doc2vec)
 register_model("lstm", "LSTMClassifier: embedding + bidirectional LSTM, max pooling",
                _lstm("max"))
 register_model("lstm-attention", "LSTMClassifier with additive attention pooling "

@@ -125,6 +125,8 @@ def test_parse_params_and_file_formats(tmp_path):
 
 # Small settings per model, so that the whole quick start runs in seconds.
 QUICK = {"ngram": [], "bow": [], "w2v": ["--param", "word2vec__epochs=1"],
+         "fasttext": ["--param", "fasttext__epochs=1", "--param", "fasttext__bucket=1000"],
+         "doc2vec": ["--param", "doc2vec__epochs=1"],
          "lstm": ["--param", "max_epochs=1", "--param", "embedding_dim=16",
                   "--param", "hidden_size=16"],
          "lstm-attention": ["--param", "max_epochs=1", "--param", "embedding_dim=16",

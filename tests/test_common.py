@@ -63,6 +63,13 @@ INIT_PARAMS = {
     "TransformerClassifier": [{"d_model": 8, "n_heads": 2, "n_layers": 1, "dim_feedforward": 16,
                                "max_epochs": 1, "tokenizer": Tokenizer(num_words=300, maxlen=40),
                                "random_state": 0}],
+    "Doc2Vec": [{"vector_size": 8, "min_count": 1, "epochs": 2, "random_state": 0},
+                {"vector_size": 8, "min_count": 1, "epochs": 2, "dm": "dm",
+                 "ngram_range": (1, 2), "infer_epochs": 3}],
+    "FastText": [{"vector_size": 8, "min_count": 1, "epochs": 2, "bucket": 2000,
+                  "random_state": 0},
+                 {"vector_size": 8, "min_count": 1, "epochs": 2, "bucket": 2000, "max_n": 0,
+                  "pooling": "tfidf"}],
     "Word2Vec": [{"vector_size": 8, "min_count": 1, "epochs": 2, "random_state": 0},
                  {"vector_size": 8, "min_count": 1, "epochs": 2, "pooling": "max"}],
 }

@@ -170,9 +170,12 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.split = split
         self.ngram_range = ngram_range
 
-    def _train(self, corpus):
+    def _gensim_model(self, **params):
         from gensim.models import Word2Vec as GensimWord2Vec
 
+        return GensimWord2Vec(**params)
+
+    def _train(self, corpus):
         counts = np.bincount(corpus.codes, minlength=len(corpus.uniques))
         if not (counts >= self.min_count).any():
             raise ValueError(
@@ -184,7 +187,7 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         if self.verbose:
             callbacks = (_GensimProgress(self.epochs, type(self).__name__,
                                          lines=self.verbose >= 2),)
-        model = GensimWord2Vec(
+        model = self._gensim_model(
             sentences=_sentences(corpus), vector_size=self.vector_size,
             sg={"cbow": 0, "skipgram": 1}.get(self.sg, self.sg), window=self.window,
             min_count=self.min_count, negative=self.negative, hs=0 if self.negative else 1,
@@ -212,7 +215,7 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """
         corpus = self._factorize(check_documents(X))
         if self.pretrained is not None:
-            self.wv_ = _load_pretrained(self.pretrained)
+            self.wv_ = self._load_pretrained(self.pretrained)
         else:
             self.wv_ = self._train(corpus)
         self.vector_size_ = int(self.wv_.vector_size)
@@ -240,16 +243,23 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return transform_in_chunks(self._transform_docs,
                                    check_documents(X, allow_empty_corpus=True))
 
+    _load_pretrained = staticmethod(_load_pretrained)
+
+    def _token_vectors(self, tokens):
+        """Row of each token in a table of vectors (-1: the token has none), the table, and
+        the idf of each row. Word2Vec knows the vectors of its vocabulary only."""
+        return lookup(tokens, self.wv_.key_to_index), self.wv_.vectors, self.idf_
+
     def _transform_docs(self, docs):
         corpus = self._factorize(docs)
-        idx = lookup(corpus.uniques, self.wv_.key_to_index)[corpus.codes]
+        rows, vectors, idf = self._token_vectors(corpus.uniques)
+        idx = rows[corpus.codes]
         known = idx >= 0
         idx, doc = idx[known], corpus.doc[known]
         n = corpus.n_docs
-        vectors = self.wv_.vectors
         if self.pooling == "max":
             return self._max_pool(vectors, idx, doc, n)
-        weights = self.idf_[idx] if self.pooling == "tfidf" else np.ones(len(idx), np.float32)
+        weights = idf[idx] if self.pooling == "tfidf" else np.ones(len(idx), np.float32)
         C = sp.csr_matrix((weights, (doc, idx)), shape=(n, len(vectors)), dtype=np.float32)
         total = np.asarray(C.sum(axis=1)).ravel()
         out = np.asarray(C @ vectors, dtype=np.float32)
@@ -304,14 +314,32 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         std = float(self.wv_.vectors.std()) or 0.1
         matrix = rng.normal(0.0, std, size=(len(tokens), self.vector_size_)).astype(np.float32)
         matrix[0] = 0.0
-        idx = lookup(tokens, self.wv_.key_to_index)
         n_reserved = 1 + (tokenizer.oov_id_ is not None)
-        idx[:n_reserved] = -1
+        idx, vectors, _ = self._token_vectors(tokens[n_reserved:])
+        idx = np.r_[np.full(n_reserved, -1, dtype=idx.dtype), idx]
         found = idx >= 0
-        matrix[found] = self.wv_.vectors[idx[found]]
+        matrix[found] = vectors[idx[found]]
         if return_coverage:
             return matrix, float(found[n_reserved:].mean()) if len(tokens) > n_reserved else 0.0
         return matrix
+
+    def coverage(self, X):
+        """Share of the tokens of ``X`` that get a vector (for :class:`FastText`, from its
+        vocabulary or its subwords).
+
+        Parameters
+        ----------
+        X : iterable of str
+            Documents.
+
+        Returns
+        -------
+        coverage : float
+        """
+        check_is_fitted(self)
+        corpus = self._factorize(check_documents(X, allow_empty_corpus=True))
+        rows, _, _ = self._token_vectors(corpus.uniques)
+        return float((rows[corpus.codes] >= 0).mean()) if len(corpus.codes) else 0.0
 
     @property
     def _n_features_out(self):
