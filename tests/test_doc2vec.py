@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from gensim.test.utils import datapath
@@ -44,8 +48,8 @@ def test_transform_is_independent_of_batch_order_and_reproducible(fitted, lee_co
 
 
 def test_documents_without_known_tokens_get_zero_vectors(fitted):
-    out = fitted.transform(["", "qwxz zzyq", "the government said"])
-    assert not out[0].any() and not out[1].any() and out[2].any()
+    out = fitted.transform(["", "qwxz zzyq", "the government said", ""])
+    assert not out[0].any() and not out[1].any() and out[2].any() and not out[3].any()
 
 
 def test_infer_epochs_and_modes(lee_corpus):
@@ -116,3 +120,22 @@ def test_stacking_infers_each_document_once(lee_corpus, monkeypatch):
     d2v.set_params(inference_cache=0).transform(docs[:5])
     assert len(inferred) == 5
     assert not any("_infer" in k for k in vars(d2v))
+
+
+def test_same_vectors_in_every_process(tmp_path):
+    # gensim's own infer_vector seeds with Python's string hash, which changes per process
+    code = (
+        "import sys, numpy as np\n"
+        "from gensim.test.utils import datapath\n"
+        "from sknlp.embeddings import Doc2Vec\n"
+        "docs = [l for l in open(datapath('lee_background.cor'), encoding='utf-8') if l.strip()]\n"
+        "d = Doc2Vec(vector_size=16, epochs=3, random_state=7).fit(docs[:100])\n"
+        "np.save(sys.argv[1], d.transform(docs[:20]))\n"
+    )
+    outs = []
+    for seed in ("1", "2"):
+        path = tmp_path / f"out{seed}.npy"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", code, str(path)], check=True, env=env)
+        outs.append(np.load(path))
+    np.testing.assert_array_equal(outs[0], outs[1])

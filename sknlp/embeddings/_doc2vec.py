@@ -246,17 +246,14 @@ class Doc2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         known = np.fromiter((t in model.wv.key_to_index for t in corpus.uniques), dtype=bool,
                             count=len(corpus.uniques))
         out = np.zeros((corpus.n_docs, self.vector_size_), dtype=np.float32)
-        saved = model.random
+        bounds = np.cumsum(corpus.lengths)[:-1]
+        has_known = np.bincount(corpus.doc[known[corpus.codes]], minlength=corpus.n_docs) > 0
+        per_doc = np.split(np.asarray(corpus.uniques, dtype=object)[corpus.codes], bounds)
+        saved, model.random = model.random, np.random.RandomState()
         try:
-            for i, codes in enumerate(_per_document(corpus)):
-                if not known[codes].any():
-                    continue  # nothing to infer from: a zero vector
-                tokens = [corpus.uniques[c] for c in codes.tolist()]
-                # The model's generator drives negative sampling: seeding it from the
-                # document makes each vector independent of the batch and its order.
-                text_seed = zlib.crc32("\x00".join(tokens).encode("utf-8", "surrogatepass"))
-                model.random = np.random.RandomState((self.seed_ + text_seed) % 2**32)
-                out[i] = model.infer_vector(tokens, epochs=epochs)
+            for i in np.flatnonzero(has_known).tolist():  # others: nothing to infer from
+                tokens = per_doc[i].tolist()
+                out[i] = _infer_vector(model, tokens, epochs, self.seed_)
         finally:
             model.random = saved
         return out
@@ -275,3 +272,35 @@ def _pieces(codes):
     """A document's codes in pieces gensim trains on whole (an empty document: one piece)."""
     return [codes[i : i + _GENSIM_MAX_WORDS]
             for i in range(0, max(len(codes), 1), _GENSIM_MAX_WORDS)]
+
+
+def _infer_vector(model, tokens, epochs, seed):
+    """A new paragraph vector for ``tokens``, trained against the frozen model.
+
+    gensim's ``infer_vector`` does the same but seeds its starting vector with Python's
+    string hash, which changes from one process to the next: here both the starting vector
+    and the negative sampling are seeded from the document's text and the model's seed, so
+    a document gets the same vector in every batch, order and process.
+    """
+    from gensim.models.doc2vec_inner import train_document_dbow, train_document_dm
+
+    text_seed = zlib.crc32("\x00".join(tokens).encode("utf-8", "surrogatepass"))
+    size = model.dv.vector_size
+    start = np.random.default_rng([seed, text_seed]).random(size, dtype=np.float32)
+    vector = ((start - 0.5) / size).reshape(1, size)
+    model.random.seed((seed + text_seed) % 2**32)  # drives the negative sampling
+    lockf = np.ones(1, dtype=np.float32)
+    work = np.zeros(model.layer1_size, dtype=np.float32)
+    neu1 = np.zeros(model.layer1_size, dtype=np.float32)
+    alpha = model.alpha
+    step = (model.alpha - model.min_alpha) / max(epochs - 1, 1)
+    for _ in range(epochs):
+        if model.sg:
+            train_document_dbow(model, tokens, [0], alpha, work, learn_words=False,
+                                learn_hidden=False, doctag_vectors=vector,
+                                doctags_lockf=lockf)
+        else:
+            train_document_dm(model, tokens, [0], alpha, work, neu1, learn_words=False,
+                              learn_hidden=False, doctag_vectors=vector, doctags_lockf=lockf)
+        alpha -= step
+    return vector[0]
