@@ -11,7 +11,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
 from ..base import TextInputMixin
 from ..preprocessing import Tokenizer
@@ -35,7 +35,7 @@ from ._engine import (
     train,
     validation_share,
 )
-from ._training import TrainingDiverged, check_checkpoint_dir, compact
+from ._training import TrainingDiverged, _TextClassifierNet, check_checkpoint_dir, compact
 
 
 def _check_labels(y):
@@ -260,11 +260,10 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
     def _device(self):
         return resolve_device(self.device)
 
-    def _build_net(self, module_kwargs, y_enc, n_train, seed, criterion=None, checkpoint=None):
+    def _build_net(self, module_kwargs, y_enc, n_train, seed, criterion=None, checkpoint=None,
+                   weighted=False):
         """The skorch classifier net of this estimator (see ``_engine.build_net``)."""
-        from skorch import NeuralNetClassifier
-
-        net_kwargs = {}
+        net_kwargs = {"criterion__reduction": "none"} if weighted and criterion is None else {}
         if self.class_weight is not None and criterion is None:
             weights = compute_class_weight(
                 self.class_weight, classes=np.arange(len(self.classes_)), y=y_enc
@@ -272,7 +271,7 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
             net_kwargs["criterion__weight"] = torch.as_tensor(weights, dtype=torch.float32)
         return build_net(
             self, self._module_class, module_kwargs, n_rows=n_train, seed=seed,
-            monitor=MONITORS[self.scoring], net_class=NeuralNetClassifier,
+            monitor=MONITORS[self.scoring], net_class=_TextClassifierNet,
             criterion=criterion if criterion is not None else torch.nn.CrossEntropyLoss,
             fraction=validation_share(self, soft_targets=criterion is not None),
             checkpoint=checkpoint, name=type(self).__name__, predict_nonlinearity=softmax,
@@ -286,7 +285,7 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         return np.array([self.class_weight.get(c, 1.0) for c in self.classes_.tolist()],
                         dtype=np.float64)
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network on documents (or token id sequences) ``X`` and labels ``y``.
 
         Parameters
@@ -296,6 +295,11 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
             or the id sequences of an upstream :class:`~sknlp.preprocessing.Tokenizer`.
         y : array-like of shape (n_docs,)
             Labels of any type (strings too).
+        sample_weight : array-like of shape (n_docs,), default=None
+            Weight of each document: its loss term is multiplied by it, in training and in
+            the validation loss and accuracy of early stopping (combined with
+            ``class_weight`` by multiplication). ``Pipeline`` and ``GridSearchCV`` pass it
+            on as ``fit(X, y, <step>__sample_weight=w)`` and ``fit(X, y, sample_weight=w)``.
 
         Returns
         -------
@@ -312,6 +316,9 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         if n_docs is not None and n_docs != len(y):
             raise ValueError(f"X and y have different lengths: {n_docs} documents, "
                              f"{len(y)} labels")
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, y, dtype=np.float32,
+                                                 ensure_non_negative=True)
         continuing = self.warm_start and hasattr(self, "net_")
         if continuing:
             ids, lengths = self._encode(X)
@@ -320,22 +327,27 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
                 raise ValueError(f"warm_start: y holds classes unseen in the first fit: "
                                  f"{unknown.tolist()}")
             y_enc = np.searchsorted(self.classes_, y)
-            self.interrupted_ = continue_training(self, self.net_,
-                                                  {"ids": ids, "lengths": lengths}, y_enc,
-                                                  self._seed_)
+            data = {"ids": ids, "lengths": lengths}
+            if sample_weight is not None:
+                if getattr(self.net_, "criterion__reduction", None) != "none":  # unweighted 1st fit
+                    self.net_.set_params(criterion__reduction="none")
+                data["sample_weight"] = sample_weight
+            self.interrupted_ = continue_training(self, self.net_, data, y_enc, self._seed_)
             return self
 
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
             raise ValueError(f"y holds a single class ({encoder.classes_[0]!r}): a classifier "
                              "needs at least 2")
-        return self._train(X, encoder.classes_, encoder.transform(y).astype(np.int64))
+        return self._train(X, encoder.classes_, encoder.transform(y).astype(np.int64),
+                           sample_weight=sample_weight)
 
-    def _train(self, X, classes, targets, criterion=None):
+    def _train(self, X, classes, targets, criterion=None, sample_weight=None):
         """Fit the tokenizer and train a new network.
 
         ``targets`` are class indices into ``classes``, or, with a custom ``criterion``
-        (distillation), any per-document float rows that the criterion understands.
+        (distillation), any per-document float rows that the criterion understands;
+        ``sample_weight`` (validated) weighs each document's loss term.
         """
         if self.checkpoint_dir is not None:  # before any work: a bad folder fails at once
             check_checkpoint_dir(os.fspath(self.checkpoint_dir))
@@ -360,14 +372,17 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
             checkpoint, state = open_checkpoint(self, fingerprint(
                 self, self._seed_, module_kwargs=kwargs, arrays=(
                     ids, targets, self.classes_.astype(str),
-                    None if weights is None else np.asarray(weights, dtype=np.float32))),
+                    None if weights is None else np.asarray(weights, dtype=np.float32),
+                    sample_weight)),
                 MONITORS[self.scoring])
+        data = {"ids": ids, "lengths": lengths}
+        if sample_weight is not None:
+            data["sample_weight"] = np.asarray(sample_weight, dtype=np.float32)
         with seeded(self._seed_):
             self.net_ = self._build_net(kwargs, targets, len(targets), self._seed_, criterion,
-                                        checkpoint)
+                                        checkpoint, weighted=sample_weight is not None)
             try:
-                self.interrupted_ = train(self.net_, {"ids": ids, "lengths": lengths},
-                                          targets, state)
+                self.interrupted_ = train(self.net_, data, targets, state)
             except TrainingDiverged:
                 self._forget_fit()  # a diverged network is not a fitted model
                 raise

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, has_fit_parameter
 from torch import nn
 
 from ..base import TextInputMixin
@@ -27,24 +27,41 @@ class DistillationLoss(nn.Module):
     the KL term.
     """
 
+    takes_sample_weight = True  # _TextClassifierNet passes per-document weights
+
     def __init__(self, temperature=2.0, alpha=0.5, kind="kl"):
         super().__init__()
         self.temperature = temperature
         self.alpha = alpha
         self.kind = kind
 
-    def forward(self, logits, target):
+    def forward(self, logits, target, sample_weight=None):
         hard = target[:, 0].long()  # (B,), -1 for unlabelled rows
         teacher = target[:, 1:].to(logits.dtype)  # (B, K)
         T = self.temperature
-        if self.kind == "kl":
-            soft = F.kl_div(F.log_softmax(logits / T, dim=-1), F.softmax(teacher / T, dim=-1),
-                            reduction="batchmean") * T * T
-        else:
-            soft = F.mse_loss(logits, teacher)
         labelled = hard >= 0
+        if sample_weight is None:
+            if self.kind == "kl":
+                soft = F.kl_div(F.log_softmax(logits / T, dim=-1),
+                                F.softmax(teacher / T, dim=-1), reduction="batchmean") * T * T
+            else:
+                soft = F.mse_loss(logits, teacher)
+            if labelled.any() and self.alpha > 0:
+                hard_loss = F.cross_entropy(logits[labelled], hard[labelled])
+            else:
+                hard_loss = logits.sum() * 0.0
+            return self.alpha * hard_loss + (1.0 - self.alpha) * soft
+        # Each document's terms multiplied by its weight; weights of 1 give the means above.
+        w = sample_weight.to(logits.dtype)
+        if self.kind == "kl":
+            rows = F.kl_div(F.log_softmax(logits / T, dim=-1), F.softmax(teacher / T, dim=-1),
+                            reduction="none").sum(-1) * T * T
+        else:
+            rows = ((logits - teacher) ** 2).mean(-1)
+        soft = (w * rows).sum() / len(w)
         if labelled.any() and self.alpha > 0:
-            hard_loss = F.cross_entropy(logits[labelled], hard[labelled])
+            ce = F.cross_entropy(logits[labelled], hard[labelled], reduction="none")
+            hard_loss = (w[labelled] * ce).sum() / labelled.sum()
         else:
             hard_loss = logits.sum() * 0.0
         return self.alpha * hard_loss + (1.0 - self.alpha) * soft
@@ -62,6 +79,23 @@ def teacher_logits(teacher, X):
             pass
     proba = np.asarray(teacher.predict_proba(X), dtype=np.float64)
     return np.log(np.clip(proba, 1e-7, 1.0))
+
+
+def _fit_weighted(estimator, X, y, sample_weight):
+    """``estimator.fit(X, y)`` with ``sample_weight`` where given: to the last step of a
+    pipeline, or to an estimator whose ``fit`` takes it; a clear error otherwise."""
+    if sample_weight is None:
+        return estimator.fit(X, y)
+    if hasattr(estimator, "steps"):
+        name, last = estimator.steps[-1]
+        if not has_fit_parameter(last, "sample_weight"):
+            raise TypeError(f"sample_weight: the teacher's last step {name!r} "
+                            f"({type(last).__name__}) does not take sample_weight")
+        return estimator.fit(X, y, **{f"{name}__sample_weight": sample_weight})
+    if not has_fit_parameter(estimator, "sample_weight"):
+        raise TypeError(f"sample_weight: the teacher ({type(estimator).__name__}) does not "
+                        "take sample_weight")
+    return estimator.fit(X, y, sample_weight=sample_weight)
 
 
 def count_parameters(estimator):
@@ -198,7 +232,7 @@ class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         self.mask_prob = mask_prob
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the teacher (unless frozen), then distil it into the student.
 
         Parameters
@@ -207,6 +241,10 @@ class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
             Documents, labelled and unlabelled.
         y : array-like of shape (n_docs,)
             Labels; ``-1`` marks an unlabelled document (transfer set only).
+        sample_weight : array-like of shape (n_docs,), default=None
+            Weight of each document: the teacher is fitted with the labelled rows' weights
+            (the last step of a pipeline receives them), and each document's terms of the
+            distillation loss, its augmented copies' too, are multiplied by its weight.
 
         Returns
         -------
@@ -222,6 +260,9 @@ class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         if not hasattr(self.student, "_train"):
             raise TypeError("student should be an sknlp neural classifier (LSTMClassifier or "
                             f"TransformerClassifier), got {type(self.student).__name__}")
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, y, dtype=np.float32,
+                                                 ensure_non_negative=True)
         unlabelled = np.array([v == -1 or v == "-1" for v in y.tolist()])
         labelled_docs = [d for d, u in zip(docs, unlabelled) if not u]
         y_lab = _check_labels(y[~unlabelled])
@@ -230,7 +271,9 @@ class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         if isinstance(self.teacher, FrozenEstimator):
             self.teacher_ = self.teacher
         else:
-            self.teacher_ = clone(self.teacher).fit(labelled_docs, y_lab)
+            self.teacher_ = _fit_weighted(clone(self.teacher), labelled_docs, y_lab,
+                                          None if sample_weight is None
+                                          else sample_weight[~unlabelled])
         self.classes_ = np.asarray(self.teacher_.classes_)
         transfer = list(docs)
         rng = check_random_state(self.random_state)
@@ -250,7 +293,10 @@ class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
             hard[i] = index[y[i]]
         targets = np.column_stack([hard, logits]).astype(np.float32)
         criterion = DistillationLoss(self.temperature, self.alpha, self.loss)
-        self.student_ = student._train(transfer, self.classes_, targets, criterion=criterion)
+        transfer_weight = None if sample_weight is None else np.tile(
+            sample_weight, len(transfer) // len(docs))  # augmented copies: their source's
+        self.student_ = student._train(transfer, self.classes_, targets, criterion=criterion,
+                                       sample_weight=transfer_weight)
         self.n_transfer_ = len(transfer)
         self.compression_ratio_ = count_parameters(self.teacher_) / max(
             self.student_.n_parameters_, 1)

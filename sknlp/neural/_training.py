@@ -7,9 +7,12 @@ import tempfile
 
 import numpy as np
 import torch
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
-from skorch.callbacks import Callback, EarlyStopping
+from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback, EarlyStopping, EpochScoring
 from skorch.dataset import Dataset
+from skorch.utils import to_tensor
 
 from ..utils._files import atomic_write
 
@@ -76,9 +79,51 @@ class BatchIterator:
             L = max(int(lengths[idx].max()), 1)
             Xb = {"ids": torch.from_numpy(np.ascontiguousarray(ids[idx, :L])),
                   "lengths": torch.from_numpy(lengths[idx])}
+            if "sample_weight" in self.X:
+                Xb["sample_weight"] = torch.from_numpy(self.X["sample_weight"][idx])
             yb = torch.from_numpy(np.asarray(self.y)[idx]) if self.y is not None else \
                 torch.zeros(len(idx))
             yield Xb, yb
+
+
+def _weighted_accuracy(net, dataset, y):
+    """Validation accuracy, each document counted by its ``sample_weight`` when it has one."""
+    weights = dataset.X.get("sample_weight") if isinstance(dataset.X, dict) else None
+    return accuracy_score(y, net.predict(dataset), sample_weight=weights)
+
+
+class _TextClassifierNet(NeuralNetClassifier):
+    """skorch's classifier net with per-document weights.
+
+    When the data hold ``sample_weight`` (next to ``ids`` and ``lengths``), each document's
+    loss term is multiplied by its weight and the batch loss is their sum over the batch
+    size (so weights of 1 give the plain mean), in training and validation alike; the
+    validation accuracy is weighted too. The module never sees the weights.
+    """
+
+    @property
+    def _default_callbacks(self):
+        return [(name, EpochScoring(_weighted_accuracy, name="valid_acc",
+                                    lower_is_better=False, use_caching=True)
+                 if name == "valid_acc" else cb)
+                for name, cb in super()._default_callbacks]
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, dict) and "sample_weight" in x:
+            x = {k: v for k, v in x.items() if k != "sample_weight"}
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        weights = X.get("sample_weight") if isinstance(X, dict) else None
+        if weights is None:
+            loss = super().get_loss(y_pred, y_true, X=X, training=training)
+            return loss.mean() if loss.dim() else loss  # a net built for weights, fed none
+        weights = to_tensor(weights, device=self.device).to(y_pred.dtype)
+        y_true = to_tensor(y_true, device=self.device)
+        if getattr(self.criterion_, "takes_sample_weight", False):
+            return self.criterion_(y_pred, y_true, sample_weight=weights)
+        per_doc = self.criterion_(y_pred, y_true)  # built with reduction="none"
+        return (weights * per_doc).sum() / len(weights)
 
 
 def subset(X, idx):
