@@ -1,9 +1,10 @@
 """Neural classifiers trained from scratch on IMDB (25k train / 25k test).
 
-Usage: python bench_neural_imdb.py {lstm,transformer,transformer-3ep}[-w2v]
+Usage: python bench_neural_imdb.py {lstm,transformer,transformer-3ep}[-w2v|-fasttext]
 Targets: LSTMClassifier >= 89.0 %, TransformerClassifier >= 88.5 %, each in <= 30 minutes
 of training on 2 cores; the ``-w2v`` variants initialise the embeddings from Word2Vec trained
-on train+unsup (its training time is reported separately).
+on train+unsup (its training time is reported separately), the ``-fasttext`` ones from FastText
+trained with the same settings.
 """
 
 import sys
@@ -13,7 +14,7 @@ import torch
 from _common import DATA_HOME, header
 
 from sknlp.datasets import load_imdb
-from sknlp.embeddings import Word2Vec
+from sknlp.embeddings import FastText, Word2Vec
 from sknlp.neural import LSTMClassifier, TransformerClassifier
 from sknlp.preprocessing import Tokenizer
 
@@ -78,18 +79,20 @@ def main(name, seed=None):
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     X_train, y_train = load_imdb(subset="train", data_home=DATA_HOME, return_X_y=True)
     X_test, y_test = load_imdb(subset="test", data_home=DATA_HOME, return_X_y=True)
-    base = name.removesuffix("-w2v")
+    base = name.removesuffix("-w2v").removesuffix("-fasttext")
     clf = CONFIGS[base]()
     if seed is not None:  # another seed of the same configuration, to see the spread
         clf.set_params(random_state=seed)
-    if name.endswith("-w2v"):
+    if name != base:
         texts = load_imdb(subset=["train", "unsup"], data_home=DATA_HOME).data
         dim = 128
         t = time.perf_counter()
-        w2v = Word2Vec(vector_size=dim, min_count=3, epochs=5, workers=2, random_state=0)
-        w2v.fit(texts)
-        print(f"Word2Vec(vector_size={dim}) on train+unsup: {time.perf_counter() - t:.0f} s")
-        clf.set_params(embeddings=w2v)
+        kind = Word2Vec if name.endswith("-w2v") else FastText
+        vectors = kind(vector_size=dim, min_count=3, epochs=5, workers=2, random_state=0)
+        vectors.fit(texts)
+        print(f"{kind.__name__}(vector_size={dim}) on train+unsup: "
+              f"{time.perf_counter() - t:.0f} s")
+        clf.set_params(embeddings=vectors)
     print(clf)
     t = time.perf_counter()
     clf.fit(X_train, y_train)
