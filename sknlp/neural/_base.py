@@ -32,6 +32,7 @@ from ._engine import (
     open_checkpoint,
     resolve_device,
     seeded,
+    torch_threads,
     train,
     validation_share,
 )
@@ -67,7 +68,7 @@ PREDICT_CHUNK = 16384  # documents encoded at once by predict_proba
 TRAINING_PARAMS = ("max_epochs", "batch_size", "lr", "optimizer", "weight_decay", "lr_schedule",
                    "warmup_fraction", "grad_clip", "early_stopping", "scoring",
                    "validation_fraction", "patience", "class_weight", "bucket", "random_state",
-                   "device", "verbose", "callbacks", "warm_start", "checkpoint_dir")
+                   "device", "n_jobs", "verbose", "callbacks", "warm_start", "checkpoint_dir")
 
 
 def _store_training_params(est, args):
@@ -121,6 +122,12 @@ _TRAINING_DOC = """
     device : {{"cpu", "cuda", "auto"}} or str, default="cpu"
         Where to train; ``"auto"`` takes CUDA when available. A model trained on a GPU
         unpickles on a CPU-only machine.
+    n_jobs : int or None, default=None
+        CPU threads torch uses while this estimator trains and predicts (-1: all cores, -2:
+        all but one); the previous count is restored after each call. None leaves torch's
+        setting alone: all cores in a plain session, ``cores // k`` inside
+        ``GridSearchCV(n_jobs=k)``'s worker processes. Set it when another process shares
+        the machine: two trainings that each take every core run many times slower than one.
     verbose : int, default=0
         1: a progress bar over epochs with loss and validation accuracy; 2: one printed
         line per epoch instead (as Keras does), for logs and notebooks that keep them.
@@ -162,6 +169,7 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         "bucket": ["boolean"],
         "random_state": ["random_state"],
         "device": [str],
+        "n_jobs": [Integral, None],
         "verbose": ["verbose"],
         "callbacks": [list, None],
         "warm_start": ["boolean"],
@@ -308,6 +316,9 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         validate_parameter_constraints(self._parameter_constraints, self.get_params(deep=False),
                                        caller_name=type(self).__name__)
         self._check_params()
+        if self.n_jobs == 0:
+            raise ValueError("n_jobs == 0 has no meaning; give a positive count, -1 for all "
+                             "cores, or None")
         self._warn_renamed()
         if isinstance(X, (str, bytes)):
             check_documents(X)  # raises the TypeError for a bare string
@@ -332,7 +343,9 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
                 if getattr(self.net_, "criterion__reduction", None) != "none":  # unweighted 1st fit
                     self.net_.set_params(criterion__reduction="none")
                 data["sample_weight"] = sample_weight
-            self.interrupted_ = continue_training(self, self.net_, data, y_enc, self._seed_)
+            with torch_threads(self.n_jobs):
+                self.interrupted_ = continue_training(self, self.net_, data, y_enc,
+                                                      self._seed_)
             return self
 
         encoder = LabelEncoder().fit(y)
@@ -343,12 +356,16 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
                            sample_weight=sample_weight)
 
     def _train(self, X, classes, targets, criterion=None, sample_weight=None):
-        """Fit the tokenizer and train a new network.
+        """Fit the tokenizer and train a new network (with ``n_jobs`` torch threads).
 
         ``targets`` are class indices into ``classes``, or, with a custom ``criterion``
         (distillation), any per-document float rows that the criterion understands;
         ``sample_weight`` (validated) weighs each document's loss term.
         """
+        with torch_threads(self.n_jobs):
+            return self._train_network(X, classes, targets, criterion, sample_weight)
+
+    def _train_network(self, X, classes, targets, criterion, sample_weight):
         if self.checkpoint_dir is not None:  # before any work: a bad folder fails at once
             check_checkpoint_dir(os.fspath(self.checkpoint_dir))
         ids, docs = self._encode_fit(X)
@@ -408,13 +425,14 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
             Rows sum to 1; columns follow ``classes_``.
         """
         check_is_fitted(self)
-        if self.input_ == "text" and not looks_like_token_ids(X):
-            # Token ids of a million documents would not fit in memory at once: encode and
-            # predict a chunk at a time, so memory stays bounded by the chunk.
-            return transform_in_chunks(self._predict_chunk,
-                                       check_documents(X, allow_empty_corpus=True),
-                                       chunk=PREDICT_CHUNK)
-        return self._predict_chunk(X)
+        with torch_threads(getattr(self, "n_jobs", None)):
+            if self.input_ == "text" and not looks_like_token_ids(X):
+                # Token ids of a million documents would not fit in memory at once: encode
+                # and predict a chunk at a time, so memory stays bounded by the chunk.
+                return transform_in_chunks(self._predict_chunk,
+                                           check_documents(X, allow_empty_corpus=True),
+                                           chunk=PREDICT_CHUNK)
+            return self._predict_chunk(X)
 
     def _predict_chunk(self, X):
         ids, lengths = self._encode(X)
@@ -538,6 +556,10 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
     def _attention(self, X):
         """Per document: the tokens and the weight the model gave each."""
         check_is_fitted(self)
+        with torch_threads(getattr(self, "n_jobs", None)):
+            return self._attention_rows(X)
+
+    def _attention_rows(self, X):
         ids, lengths = self._encode(X)
         module = self.net_.module_
         module.eval()

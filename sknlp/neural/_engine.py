@@ -37,7 +37,8 @@ from ._training import (
 
 OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 # settings that do not change what a training computes (left out of the fingerprint)
-_NOT_FINGERPRINTED = {"verbose", "callbacks", "device", "checkpoint_dir", "warm_start"}
+_NOT_FINGERPRINTED = {"verbose", "callbacks", "device", "checkpoint_dir", "warm_start",
+                      "n_jobs"}
 
 
 def _no_output(*args, **kwargs):
@@ -57,6 +58,29 @@ def seeded(seed):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+@contextlib.contextmanager
+def torch_threads(n_jobs):
+    """Run the block with ``n_jobs`` torch threads (scikit-learn's convention: -1 all cores,
+    -2 all but one; None leaves torch's setting alone), restoring the caller's count after.
+
+    torch's thread count is one setting for the whole process; two trainings that each take
+    every core of a machine they share run many times slower than one after the other.
+    Inside scikit-learn's parallel workers (``GridSearchCV(n_jobs=k)``, the default loky
+    processes) torch already starts with ``cpu_count // k`` threads, so None is right there.
+    """
+    if n_jobs is None:
+        yield
+        return
+    from joblib import effective_n_jobs
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, effective_n_jobs(n_jobs)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def validation_share(est, soft_targets=False):

@@ -3,9 +3,11 @@
 scikit-learn's way: the old parameter stays in ``__init__`` with the default
 ``"deprecated"``; ``fit`` reads the value through :func:`renamed_param`, which warns
 (``FutureWarning``) when the old name was set. Objects pickled or saved before a rename are
-brought up to date when they are loaded (:meth:`RenamedMixin._upgrade_state`).
+brought up to date when they are loaded (:meth:`RenamedMixin._upgrade_state`), and so are
+objects saved before a parameter was added: it takes its default.
 """
 
+import inspect
 import warnings
 
 from sklearn.utils._param_validation import Hidden, StrOptions
@@ -52,6 +54,9 @@ class RenamedMixin:
         for old, new in cls._renamed_attrs.items():
             if old in state:
                 state.setdefault(new, state.pop(old))
+        for name, param in inspect.signature(cls.__init__).parameters.items():
+            if param.default is not inspect.Parameter.empty:  # added since: its default
+                state.setdefault(name, param.default)
         return state
 
     def _warn_renamed(self):
