@@ -62,12 +62,25 @@ def test_nb_needs_y_and_two_classes(imdb_small):
         BagOfWords(weighting="nb").fit(X, np.zeros(19))
 
 
-def test_nb_multiclass_stacks_one_block_per_class():
+def test_nb_multiclass_ovr_stacks_one_block_per_class():
     X = ["good", "bad", "meh", "good good", "bad bad", "meh meh"]
     y = ["pos", "neg", "mid"] * 2
-    bow = BagOfWords(weighting="nb").fit(X, y)
+    bow = BagOfWords(weighting="nb", nb_multiclass="ovr").fit(X, y)
     assert bow.transform(X).shape == (6, 9)
     assert bow.get_feature_names_out()[:3].tolist() == ["mid:bad", "mid:good", "mid:meh"]
+
+
+def test_nb_multiclass_max_keeps_one_block_weighted_by_the_most_telling_class():
+    X = ["good film", "bad film", "meh film", "good plot", "bad plot", "meh"]
+    y = ["pos", "neg", "mid"] * 2
+    ovr = BagOfWords(weighting="nb", nb_multiclass="ovr").fit(X, y)
+    bow = BagOfWords(weighting="nb").fit(X, y)  # "max" is the default
+    assert bow.transform(X).shape == (6, 5)
+    assert bow.get_feature_names_out().tolist() == ["bad", "film", "good", "meh", "plot"]
+    np.testing.assert_allclose(bow.nb_ratio_[0], np.abs(ovr.nb_ratio_).max(0))
+    # a word of one class outweighs one spread over two
+    r = dict(zip(bow.get_feature_names_out(), bow.nb_ratio_[0]))
+    assert r["good"] > r["film"]
 
 
 def test_min_df_max_df_max_features():

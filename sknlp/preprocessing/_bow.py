@@ -41,6 +41,7 @@ class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
         "sublinear_tf": ["boolean"],
         "norm": [StrOptions({"l1", "l2", "auto"}), None],
         "nb_alpha": [Interval(Real, 0, None, closed="neither")],
+        "nb_multiclass": [StrOptions({"max", "ovr"})],
         "dtype": "no_validation",
     }
 
@@ -177,6 +178,11 @@ class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
                 q = self.nb_alpha + B.T @ (1.0 - is_c)
                 ratios.append(np.log((p / p.sum()) / (q / q.sum())))
             self.nb_ratio_ = np.vstack(ratios)
+            if len(ratios) > 1 and self.nb_multiclass == "max":
+                # One block: each feature weighed by how strongly it tells its most telling
+                # class from the rest. A linear model learns each class's sign itself, so
+                # with two classes this is the signed ratio's block up to sign.
+                self.nb_ratio_ = np.abs(self.nb_ratio_).max(0, keepdims=True)
 
     def _weigh(self, X):
         w = self.weighting
@@ -268,8 +274,8 @@ class _BaseBag(AnalyzerMixin, TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: the tokens or n-grams.
 
-        With ``weighting="nb"`` and more than two classes, the block of each class is
-        prefixed with ``"<class>:"``.
+        With ``weighting="nb"``, ``nb_multiclass="ovr"`` and more than two classes, the
+        block of each class is prefixed with ``"<class>:"``.
 
         Returns
         -------
@@ -306,8 +312,7 @@ _BAG_DOC = """
         l2-normalised. ``"nb"``: binary presence times the naive-Bayes log-count ratio
         ``r = log((p / |p|_1) / (q / |q|_1))`` with ``p = nb_alpha + sum of the positive
         documents' binary vectors`` (Wang & Manning, "Baselines and Bigrams", ACL 2012);
-        supervised, so fit with ``y``. With more than two classes, one block of features per
-        class (one-vs-rest ratios) is stacked.
+        supervised, so fit with ``y``. For more than two classes see ``nb_multiclass``.
     max_features : int, default=None
         Keep only the most frequent features (by total count), after ``min_df``/``max_df``.
     min_df : int or float, default={default_min_df}
@@ -320,6 +325,12 @@ _BAG_DOC = """
         Row normalisation. ``"auto"``: ``"l2"`` for ``"tfidf"``, none otherwise.
     nb_alpha : float, default=1.0
         Smoothing of the ``"nb"`` ratios.
+    nb_multiclass : {{"max", "ovr"}}, default="max"
+        ``"nb"`` with more than two classes: ``"max"`` weighs each feature by the largest
+        absolute one-vs-rest ratio over the classes (one block of features, as for two
+        classes); ``"ovr"`` stacks one block per class, each weighted by that class's
+        signed ratios (k times the features and memory for k classes; on IMDB's 8-class
+        star ratings it was no more accurate and several times slower, see BENCHMARKS.md).
     dtype : numpy dtype, default=np.float64
         Type of the output values.
     analyzer : {{"word", "char"}} or callable, default="word"
@@ -339,7 +350,8 @@ _BAG_DOC = """
     idf_ : ndarray of shape (n_features,)
         Inverse document frequencies (``"tfidf"`` only).
     nb_ratio_ : ndarray of shape (n_blocks, n_features)
-        Naive-Bayes log-count ratios (``"nb"`` only); one row for two classes.
+        Naive-Bayes log-count ratios (``"nb"`` only): one row, or one per class with
+        ``nb_multiclass="ovr"`` and more than two classes.
     classes_ : ndarray
         Labels seen in ``fit`` (``"nb"`` only).
     n_documents_ : int
@@ -374,8 +386,8 @@ class BagOfWords(_BaseBag):
     )
 
     def __init__(self, *, weighting="count", max_features=None, min_df=1, max_df=1.0,
-                 sublinear_tf=False, norm="auto", nb_alpha=1.0, dtype=np.float64,
-                 analyzer="word", lower=True, filters=None, split=None):
+                 sublinear_tf=False, norm="auto", nb_alpha=1.0, nb_multiclass="max",
+                 dtype=np.float64, analyzer="word", lower=True, filters=None, split=None):
         self.weighting = weighting
         self.max_features = max_features
         self.min_df = min_df
@@ -383,6 +395,7 @@ class BagOfWords(_BaseBag):
         self.sublinear_tf = sublinear_tf
         self.norm = norm
         self.nb_alpha = nb_alpha
+        self.nb_multiclass = nb_multiclass
         self.dtype = dtype
         self.analyzer = analyzer
         self.lower = lower

@@ -71,8 +71,8 @@ class NGram(_BaseBag):
     def __init__(self, *, ngram_range=(1, 2), output="sparse", hashing=False,
                  n_features=2**20, maxlen=None, vocab_size=None, weighting="count",
                  max_features=None, min_df=1, max_df=1.0, sublinear_tf=False, norm="auto",
-                 nb_alpha=1.0, dtype=np.float64, analyzer="word", lower=True, filters=None,
-                 split=None):
+                 nb_alpha=1.0, nb_multiclass="max", dtype=np.float64, analyzer="word",
+                 lower=True, filters=None, split=None):
         self.ngram_range = ngram_range
         self.output = output
         self.hashing = hashing
@@ -86,6 +86,7 @@ class NGram(_BaseBag):
         self.sublinear_tf = sublinear_tf
         self.norm = norm
         self.nb_alpha = nb_alpha
+        self.nb_multiclass = nb_multiclass
         self.dtype = dtype
         self.analyzer = analyzer
         self.lower = lower
