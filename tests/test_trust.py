@@ -476,3 +476,27 @@ def test_a_saved_file_gets_the_permissions_of_a_plain_write(tmp_path):
         os.umask(umask)
     assert (tmp_path / "m.sknlp").stat().st_mode & 0o777 == \
         (tmp_path / "plain").stat().st_mode & 0o777 == 0o644
+
+
+class _RunsCode:
+    """What a hostile pickle holds: an object whose unpickling runs a command."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+@pytest.mark.parametrize("suffix", [".kv", ".model"])
+@pytest.mark.parametrize("kind", ["Word2Vec", "FastText"])
+def test_pretrained_gensim_pickles_are_refused_unread(kind, suffix, tmp_path):
+    import sknlp.embeddings
+
+    marker = tmp_path / "ran"
+    path = tmp_path / f"vectors{suffix}"
+    path.write_bytes(pickle.dumps(_RunsCode(str(marker))))
+    est = getattr(sknlp.embeddings, kind)(pretrained=path)
+    with pytest.raises(ValueError, match=r"is a gensim file, which is a pickle.*\.load\(path\)"):
+        est.fit(["a film"])
+    assert not marker.exists()

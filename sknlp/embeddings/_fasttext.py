@@ -1,6 +1,5 @@
 """FastText: Word2Vec's interface over subword vectors, so that unseen words get vectors."""
 
-import os
 import struct
 from numbers import Integral
 
@@ -8,7 +7,17 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ..preprocessing._text import lookup, smooth_idf
-from ._word2vec import Word2Vec
+from ._word2vec import Word2Vec, load_vectors
+
+
+def _read_facebook_bin(path):
+    """Facebook's fastText ``.bin`` (vectors and subwords; data only: no code runs)."""
+    from gensim.models.fasttext import load_facebook_vectors
+
+    try:
+        return load_facebook_vectors(path)
+    except (ValueError, NotImplementedError, AssertionError, EOFError, struct.error) as exc:
+        raise ValueError(f"{path} is not a fastText .bin file ({exc})") from None
 
 
 class FastText(Word2Vec):
@@ -92,24 +101,10 @@ random_state, pooling, verbose, analyzer, lower, filters, split, ngram_range
     @staticmethod
     def _load_pretrained(pretrained):
         from gensim.models import FastText as GensimFastText
-        from gensim.models.fasttext import FastTextKeyedVectors, load_facebook_vectors
+        from gensim.models.fasttext import FastTextKeyedVectors
 
-        if isinstance(pretrained, FastTextKeyedVectors):
-            return pretrained
-        if isinstance(pretrained, GensimFastText):
-            return pretrained.wv
-        if isinstance(pretrained, (str, os.PathLike)):
-            path = os.fspath(pretrained)
-            if not os.path.isfile(path):
-                raise FileNotFoundError(f"pretrained fastText file not found: {path}")
-            try:
-                return load_facebook_vectors(path)
-            except (ValueError, NotImplementedError, AssertionError, EOFError,
-                    struct.error) as exc:
-                raise ValueError(f"{path} is not a fastText .bin file ({exc})") from None
-        raise TypeError("pretrained should be a path to a fastText .bin file, a gensim "
-                        f"FastTextKeyedVectors or a gensim FastText model, got "
-                        f"{type(pretrained).__name__}")
+        return load_vectors(pretrained, keyed=FastTextKeyedVectors, model=GensimFastText,
+                            read_file=_read_facebook_bin, kind="fastText .bin")
 
     def fit(self, X, y=None):
         super().fit(X, y)

@@ -34,31 +34,42 @@ def _sentences(corpus):
     return out
 
 
-def _load_pretrained(pretrained):
-    """KeyedVectors from a KeyedVectors/Word2Vec object or a word2vec text/binary file."""
-    from gensim.models import KeyedVectors
-    from gensim.models import Word2Vec as GensimWord2Vec
+def load_vectors(pretrained, *, keyed, model, read_file, kind):
+    """Word vectors from ``pretrained``: a ``keyed`` (gensim KeyedVectors class) object, a
+    ``model`` (gensim model class) object, or a file that ``read_file(path)`` reads.
 
-    if isinstance(pretrained, KeyedVectors):
+    gensim's own ``.kv``/``.model`` files are pickles, and reading a pickle runs the code it
+    holds: they are refused with the one line that loads them for whoever trusts the file,
+    so that no file runs code unless the user asks for that by name.
+    """
+    if isinstance(pretrained, keyed):
         return pretrained
-    if isinstance(pretrained, GensimWord2Vec):
+    if isinstance(pretrained, model):
         return pretrained.wv
     if isinstance(pretrained, (str, os.PathLike)):
         path = os.fspath(pretrained)
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"pretrained vectors file not found: {path}")
-        if path.endswith(".kv") or path.endswith(".model"):
-            loaded = KeyedVectors.load(path)
-            return loaded.wv if hasattr(loaded, "wv") else loaded
-        binary = path.endswith(".bin") or path.endswith(".bin.gz")
-        try:
-            return KeyedVectors.load_word2vec_format(path, binary=binary)
-        except (ValueError, UnicodeDecodeError):
-            return KeyedVectors.load_word2vec_format(path, binary=not binary)
-    raise TypeError(
-        "pretrained should be a path to word2vec vectors (text or binary), a gensim "
-        f"KeyedVectors or a gensim Word2Vec model, got {type(pretrained).__name__}"
-    )
+            raise FileNotFoundError(f"pretrained {kind} file not found: {path}")
+        if path.endswith((".kv", ".model")):
+            raise ValueError(
+                f"{path} is a gensim file, which is a pickle: reading it runs whatever code "
+                "it holds. If you trust whoever made it, load it yourself and pass the "
+                f"vectors: pretrained=gensim.models.{keyed.__name__}.load(path) (or "
+                f"{model.__name__}.load(path).wv)")
+        return read_file(path)
+    raise TypeError(f"pretrained should be a path to a {kind} file, a gensim {keyed.__name__} "
+                    f"or a gensim {model.__name__} model, got {type(pretrained).__name__}")
+
+
+def _read_word2vec_format(path):
+    """word2vec's text or binary vector file (data only: no code runs)."""
+    from gensim.models import KeyedVectors
+
+    binary = path.endswith(".bin") or path.endswith(".bin.gz")
+    try:
+        return KeyedVectors.load_word2vec_format(path, binary=binary)
+    except (ValueError, UnicodeDecodeError):
+        return KeyedVectors.load_word2vec_format(path, binary=not binary)
 
 
 class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -96,7 +107,8 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Seeds the initial vectors and sampling.
     pretrained : str, path, gensim KeyedVectors or Word2Vec, default=None
         Use these vectors instead of training: a word2vec text file, a binary file
-        (``.bin``), a saved ``.kv``/``.model`` file, or a gensim object.
+        (``.bin``), or a gensim object. gensim's own ``.kv``/``.model`` files are pickles,
+        which run code when read: load a trusted one with gensim and pass the object.
     pooling : {"mean", "max", "tfidf"}, default="mean"
         How a document's word vectors become one vector: their mean, their element-wise
         maximum, or their mean weighted by the words' inverse document frequency in the
@@ -243,7 +255,13 @@ class Word2Vec(AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return transform_in_chunks(self._transform_docs,
                                    check_documents(X, allow_empty_corpus=True))
 
-    _load_pretrained = staticmethod(_load_pretrained)
+    @staticmethod
+    def _load_pretrained(pretrained):
+        from gensim.models import KeyedVectors
+        from gensim.models import Word2Vec as GensimWord2Vec
+
+        return load_vectors(pretrained, keyed=KeyedVectors, model=GensimWord2Vec,
+                            read_file=_read_word2vec_format, kind="word2vec vectors")
 
     def _token_vectors(self, tokens):
         """Row of each token in a table of vectors (-1: the token has none), the table, and
