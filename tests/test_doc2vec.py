@@ -4,7 +4,6 @@ import sys
 
 import numpy as np
 import pytest
-from gensim.test.utils import datapath
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -12,13 +11,6 @@ from sklearn.pipeline import make_pipeline
 from sknlp.embeddings import Doc2Vec
 
 SMALL = dict(vector_size=32, min_count=2, epochs=20, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def lee_corpus():
-    # a real English news corpus that ships with gensim (300 articles)
-    with open(datapath("lee_background.cor"), encoding="utf-8") as f:
-        return [line for line in f if line.strip()]
 
 
 @pytest.fixture(scope="module")

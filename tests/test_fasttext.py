@@ -1,19 +1,11 @@
 import numpy as np
 import pytest
-from gensim.test.utils import datapath
 
 from sknlp.embeddings import FastText, Word2Vec
 from sknlp.neural import LSTMClassifier
 from sknlp.preprocessing import Tokenizer
 
 SMALL = dict(vector_size=32, min_count=2, epochs=10, bucket=20000, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def lee_corpus():
-    # a real English news corpus that ships with gensim (300 articles)
-    with open(datapath("lee_background.cor"), encoding="utf-8") as f:
-        return [line for line in f if line.strip()]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ import sys
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors
-from gensim.test.utils import datapath
 
 from sknlp.embeddings import Word2Vec
 from sknlp.preprocessing import Tokenizer
@@ -13,13 +12,6 @@ from sknlp.preprocessing import Tokenizer
 analyze = Tokenizer().build_analyzer()  # the default word analyzer
 
 SMALL = dict(vector_size=16, min_count=2, epochs=3, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def lee_corpus():
-    # a real English news corpus that ships with gensim
-    with open(datapath("lee_background.cor"), encoding="utf-8") as f:
-        return [line for line in f if line.strip()]
 
 
 @pytest.fixture(scope="module")
