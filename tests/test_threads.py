@@ -6,9 +6,9 @@ import pickle
 
 import pytest
 import torch
-from skorch.callbacks import Callback
 from sklearn.base import clone
 from sklearn.model_selection import cross_validate
+from skorch.callbacks import Callback
 
 from sknlp.neural import LSTMClassifier
 from sknlp.preprocessing import Tokenizer
