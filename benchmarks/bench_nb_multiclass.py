@@ -2,7 +2,8 @@
 block weighted by each feature's largest one-vs-rest ratio ("max"), beside the unsupervised
 weightings, on a task with 8 classes: IMDB's star ratings (1-4 and 7-10).
 
-Word 1-2-grams (min_df=3) + multinomial logistic regression; C for each weighting chosen
+Word 1-2-grams (min_df=3) + a linear SVM (one-vs-rest, as NBSVM; a multinomial logistic
+regression on 8 classes took over 10 minutes per fit here); C for each weighting chosen
 from {0.1, 1} on a validation split of the training reviews (20,000 / 5,000), then refitted on
 all 25,000 and scored once on the 25,000 test reviews. Time = fit of features and model,
 reported as a ratio against ``weighting="count"`` measured in the same run.
@@ -12,9 +13,9 @@ import time
 
 import numpy as np
 from _common import DATA_HOME, header
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
 
 from sknlp.datasets import load_imdb
 from sknlp.preprocessing import NGram
@@ -30,7 +31,7 @@ SETTINGS = {
 
 def model(settings, C):
     return make_pipeline(NGram(ngram_range=(1, 2), min_df=3, **settings),
-                         LogisticRegression(C=C, max_iter=1000))
+                         LinearSVC(C=C))
 
 
 def main():
