@@ -64,6 +64,17 @@ def test_a_malformed_line_is_named(tmp_path):
         load_sentence_pairs(data_home=tmp_path)
 
 
+def test_a_file_in_another_encoding_is_named(tmp_path):
+    (tmp_path / "cmn.txt").write_bytes("Hi.\t你好。\tCC-BY\n".encode("gbk"))
+    with pytest.raises(ValueError, match=r"cmn\.txt is not UTF-8 text"):
+        load_sentence_pairs(data_home=tmp_path)
+
+
+def test_make_dates_rejects_a_bad_size():
+    with pytest.raises(ValueError, match="n_samples"):
+        make_dates(-1)
+
+
 def test_make_dates():
     X, y = make_dates(500, random_state=0)
     assert (X, y) == make_dates(500, random_state=0)

@@ -1,6 +1,7 @@
 """Text-to-text data: Tatoeba's sentence pairs, and a generated task that learns in seconds."""
 
 import zlib
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -30,19 +31,25 @@ sides, in either direction of translation.
 
 
 def _read_pairs(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                         "convert it to UTF-8") from None
     src, tgt, attribution = [], [], []
-    with open(path, encoding="utf-8-sig") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            parts = line.split("\t")
-            if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
-                raise ValueError(f"{path}, line {n}: expected 'English<TAB>translation"
-                                 f"<TAB>attribution', got {line[:80]!r}")
-            src.append(parts[0].strip())
-            tgt.append(parts[1].strip())
-            attribution.append(parts[2].strip() if len(parts) > 2 else "")
+    for n, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
+            raise ValueError(f"{path}, line {n}: expected 'English<TAB>translation"
+                             f"<TAB>attribution', got {line[:80]!r}")
+        src.append(parts[0].strip())
+        tgt.append(parts[1].strip())
+        attribution.append(parts[2].strip() if len(parts) > 2 else "")
     return src, tgt, attribution
 
 
@@ -59,10 +66,8 @@ def _groups(src, tgt):
 
     for s, t in zip(src, tgt):
         parent[find(("s", s))] = find(("t", t))
-    roots = [find(("s", s)) for s in src]
-    _, group = np.unique(np.array([f"{r[0]}{r[1]}" for r in roots], dtype=object),
-                         return_inverse=True)
-    return group
+    number = {}
+    return np.array([number.setdefault(find(("s", s)), len(number)) for s in src])
 
 
 def _test_mask(src, group, share):
@@ -184,6 +189,8 @@ def make_dates(n_samples=1000, *, random_state=None):
     """
     import datetime
 
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 0:
+        raise ValueError(f"n_samples should be a non-negative integer, got {n_samples!r}")
     rng = check_random_state(random_state)
     start = datetime.date(1950, 1, 1).toordinal()
     days = rng.randint(0, datetime.date(2049, 12, 31).toordinal() - start + 1, n_samples)

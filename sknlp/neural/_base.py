@@ -1,5 +1,6 @@
 """The scikit-learn face of the neural text classifiers: a thin layer over skorch."""
 
+import functools
 import os
 import warnings
 from numbers import Integral, Real
@@ -52,6 +53,18 @@ def _check_labels(y):
                              "them a class")
     check_classification_targets(y)
     return y
+
+
+def _in_torch_threads(method):
+    """Run ``method`` with the estimator's ``n_jobs`` torch threads (see
+    :func:`~sknlp.neural._engine.torch_threads`)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with torch_threads(self.n_jobs):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 def softmax(logits):
@@ -355,17 +368,14 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         return self._train(X, encoder.classes_, encoder.transform(y).astype(np.int64),
                            sample_weight=sample_weight)
 
+    @_in_torch_threads
     def _train(self, X, classes, targets, criterion=None, sample_weight=None):
-        """Fit the tokenizer and train a new network (with ``n_jobs`` torch threads).
+        """Fit the tokenizer and train a new network.
 
         ``targets`` are class indices into ``classes``, or, with a custom ``criterion``
         (distillation), any per-document float rows that the criterion understands;
         ``sample_weight`` (validated) weighs each document's loss term.
         """
-        with torch_threads(self.n_jobs):
-            return self._train_network(X, classes, targets, criterion, sample_weight)
-
-    def _train_network(self, X, classes, targets, criterion, sample_weight):
         if self.checkpoint_dir is not None:  # before any work: a bad folder fails at once
             check_checkpoint_dir(os.fspath(self.checkpoint_dir))
         ids, docs = self._encode_fit(X)
@@ -411,6 +421,7 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
 
     # -- prediction -----------------------------------------------------------------------
 
+    @_in_torch_threads
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -425,14 +436,13 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
             Rows sum to 1; columns follow ``classes_``.
         """
         check_is_fitted(self)
-        with torch_threads(getattr(self, "n_jobs", None)):
-            if self.input_ == "text" and not looks_like_token_ids(X):
-                # Token ids of a million documents would not fit in memory at once: encode
-                # and predict a chunk at a time, so memory stays bounded by the chunk.
-                return transform_in_chunks(self._predict_chunk,
-                                           check_documents(X, allow_empty_corpus=True),
-                                           chunk=PREDICT_CHUNK)
-            return self._predict_chunk(X)
+        if self.input_ == "text" and not looks_like_token_ids(X):
+            # Token ids of a million documents would not fit in memory at once: encode and
+            # predict a chunk at a time, so memory stays bounded by the chunk.
+            return transform_in_chunks(self._predict_chunk,
+                                       check_documents(X, allow_empty_corpus=True),
+                                       chunk=PREDICT_CHUNK)
+        return self._predict_chunk(X)
 
     def _predict_chunk(self, X):
         ids, lengths = self._encode(X)
@@ -553,13 +563,10 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         check_is_fitted(self)
         return int(sum(p.numel() for p in self.net_.module_.parameters() if p.requires_grad))
 
+    @_in_torch_threads
     def _attention(self, X):
         """Per document: the tokens and the weight the model gave each."""
         check_is_fitted(self)
-        with torch_threads(getattr(self, "n_jobs", None)):
-            return self._attention_rows(X)
-
-    def _attention_rows(self, X):
         ids, lengths = self._encode(X)
         module = self.net_.module_
         module.eval()

@@ -329,8 +329,8 @@ _BAG_DOC = """
         ``"nb"`` with more than two classes: ``"max"`` weighs each feature by the largest
         absolute one-vs-rest ratio over the classes (one block of features, as for two
         classes); ``"ovr"`` stacks one block per class, each weighted by that class's
-        signed ratios (k times the features and memory for k classes; on IMDB's 8-class
-        star ratings it was no more accurate and several times slower, see BENCHMARKS.md).
+        signed ratios (k times the features and memory for k classes; BENCHMARKS.md
+        compares the two).
     dtype : numpy dtype, default=np.float64
         Type of the output values.
     analyzer : {{"word", "char"}} or callable, default="word"
