@@ -70,11 +70,27 @@ INIT_PARAMS = {
                   "random_state": 0},
                  {"vector_size": 8, "min_count": 1, "epochs": 2, "bucket": 2000, "max_n": 0,
                   "pooling": "tfidf"}],
+    "Seq2Seq": [{"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1, "max_length": 40,
+                 "source_tokenizer": Tokenizer(num_words=300, maxlen=40), "random_state": 0},
+                {"architecture": "rnn", "embedding_dim": 8, "hidden_size": 8, "max_epochs": 1,
+                 "max_length": 40, "source_tokenizer": Tokenizer(num_words=300, maxlen=40)}],
     "Word2Vec": [{"vector_size": 8, "min_count": 1, "epochs": 2, "random_state": 0},
                  {"vector_size": 8, "min_count": 1, "epochs": 2, "pooling": "max"}],
 }
 
 SUPERVISED = {("BagOfWords", "nb"), ("NGram", "nb")}
+# Estimators whose targets are texts (text in, text out).
+TEXT_TARGETS = {"Seq2Seq"}
+
+
+def targets_for(name, est, X, y):
+    """What ``fit`` takes as ``y``: labels, texts (here the first words of each document,
+    a copying task any text-to-text model can learn) or nothing."""
+    if name in TEXT_TARGETS:
+        return [" ".join(str(d).split()[:3]) or "." for d in X]
+    if is_classifier(est) or (name, getattr(est, "weighting", None)) in SUPERVISED:
+        return y
+    return None
 
 # scikit-learn checks that apply to estimators taking documents: they need no data, or
 # fail before looking at it (parameter validation, fitted-state checks).
@@ -155,8 +171,7 @@ def test_text_checks(name, cls, params, check_name, check, imdb_tiny):
     est = cls(**params)
     if not takes_text(est) and check_name in TEXT_ONLY_CHECKS:
         pytest.skip(f"{name} takes token ids, not documents")
-    supervised = (name, params.get("weighting")) in SUPERVISED or is_classifier(est)
-    check(est, inputs_for(est, X), y if supervised else None)
+    check(est, inputs_for(est, X), targets_for(name, est, X, y))
 
 
 def test_supervised_tag():

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone, is_classifier
-from test_common import ESTIMATORS, INIT_PARAMS, SUPERVISED, takes_text
+from test_common import ESTIMATORS, INIT_PARAMS, SUPERVISED, TEXT_TARGETS, takes_text
 
 CASES_RUN = {"accepted": 0, "rejected": 0}
 
@@ -31,11 +31,20 @@ ID_CONFIGS = [c for c in ALL_CONFIGS if not takes_text(c.values[1])]
 
 
 def _needs_y(name, est):
-    return is_classifier(est) or (name, getattr(est, "weighting", None)) in SUPERVISED
+    return (is_classifier(est) or name in TEXT_TARGETS
+            or (name, getattr(est, "weighting", None)) in SUPERVISED)
+
+
+def _targets(name, y):
+    """Labels as they are, or texts for a text-to-text estimator (one per label)."""
+    return [f"label {v}" for v in np.asarray(y).tolist()] if name in TEXT_TARGETS else y
 
 
 def _check_output(est, X_eval):
-    if is_classifier(est):
+    if type(est).__name__ in TEXT_TARGETS:
+        out = est.predict(X_eval)
+        assert len(out) == len(X_eval) and all(isinstance(t, str) for t in out)
+    elif is_classifier(est):
         proba = est.predict_proba(X_eval)
         assert proba.shape == (len(X_eval), len(est.classes_))
         assert np.isfinite(proba).all() and np.allclose(proba.sum(1), 1)
@@ -47,9 +56,12 @@ def _check_output(est, X_eval):
         assert np.isfinite(values).all(), "non-finite features"
 
 
-def outcome(name, est, X, y, X_eval=None):
-    """Fit (and transform/predict) and classify what happened; fail on an opaque error."""
+def outcome(name, est, X, y, X_eval=None, raw_y=False):
+    """Fit (and transform/predict) and classify what happened; fail on an opaque error.
+    ``raw_y``: give ``y`` as it is, not as texts, to a text-to-text estimator."""
     est = clone(est)
+    if not raw_y:
+        y = _targets(name, y)
     try:
         est.fit(X, y if _needs_y(name, est) else None)
         _check_output(est, X if X_eval is None else X_eval)
@@ -163,6 +175,14 @@ def test_bad_targets(name, est, corpus):
         pytest.skip(f"{name} is unsupervised")
     result, detail = outcome(name, est, X, y[:-3])
     assert result == "rejected" and ("length" in detail or "inconsistent" in detail), detail
+    if name in TEXT_TARGETS:
+        result, detail = outcome(name, est, X, y, raw_y=True)  # numbers, not texts
+        assert result == "rejected" and "str" in detail, detail
+        result, detail = outcome(name, est, X, ["  "] + ["a text"] * (len(X) - 1), raw_y=True)
+        assert result == "rejected" and "empty" in detail, detail
+        result, detail = outcome(name, est, X, ["x" * 500] * len(X), raw_y=True)
+        assert result == "rejected" and "max_length" in detail, detail
+        return
     result, detail = outcome(name, est, X, np.zeros_like(y))
     assert result == "rejected" and ("class" in detail), detail
 

@@ -14,7 +14,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from test_common import ESTIMATORS, INIT_PARAMS, SUPERVISED, inputs_for
+from test_common import ESTIMATORS, INIT_PARAMS, inputs_for, targets_for
 
 import sknlp
 from sknlp.embeddings import Word2Vec
@@ -25,6 +25,8 @@ from sknlp.preprocessing import BagOfWords, NGram, Tokenizer
 def _outputs(model, X):
     if hasattr(model, "predict_proba"):
         return model.predict_proba(X)
+    if not hasattr(model, "transform"):  # text-to-text: the texts written
+        return np.asarray(model.predict(X))
     out = model.transform(X)
     return out.toarray() if hasattr(out, "toarray") else np.asarray(out)
 
@@ -43,9 +45,9 @@ PIPELINES = {
 
 
 def _fit(model, X, y):
-    needs_y = is_classifier(model) or hasattr(model, "steps") or (
-        type(model).__name__, getattr(model, "weighting", None)) in SUPERVISED
-    return model.fit(X, y) if needs_y else model.fit(X)
+    if not hasattr(model, "steps"):
+        y = targets_for(type(model).__name__, model, X, y)
+    return model.fit(X, y) if y is not None else model.fit(X)
 
 
 @pytest.mark.parametrize("model", CONFIGS + [pytest.param(f(), id=k)

@@ -6,8 +6,9 @@ from ._distill import DistillationLoss, DistilledClassifier
 from ._hf import minilm_path
 from ._lstm import LSTMClassifier
 from ._pretrained import PretrainedClassifier
+from ._seq2seq import Seq2Seq
 from ._training import TrainingDiverged
 from ._transformer import TransformerClassifier
 
 __all__ = ["DistillationLoss", "DistilledClassifier", "LSTMClassifier", "PretrainedClassifier",
-           "TrainingDiverged", "TransformerClassifier", "minilm_path"]
+           "Seq2Seq", "TrainingDiverged", "TransformerClassifier", "minilm_path"]

@@ -27,11 +27,12 @@ from ..utils._validation import (
 from ._engine import (
     OPTIMIZERS,
     build_net,
-    check_weights,
     continue_training,
     fingerprint,
+    net_state,
     open_checkpoint,
     resolve_device,
+    restore_net,
     seeded,
     torch_threads,
     train,
@@ -473,8 +474,6 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
     def _persist_state(self):
         """Attributes to save: the network becomes its constructor arguments, weights and
         history instead of a pickled skorch object."""
-        from ._training import _plain
-
         state = dict(vars(self))
         if self.callbacks:
             # Training-time hooks of any class: a file that runs no code cannot rebuild them.
@@ -487,38 +486,15 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
             state["callbacks"] = None
         net = state.pop("net_", None)
         if net is not None:
-            state["__net__"] = {"module_kwargs": self._module_kwargs_,
-                                "state_dict": dict(net.module_.state_dict()),
-                                "history": _plain(list(net.history))}
+            state["__net__"] = net_state(net, self._module_kwargs_)
         return state
 
     def _persist_restore(self, state):
-        from skorch.history import History
-
-        from .._persist import ModelFileError
-
         net = state.pop("__net__", None)  # (sknlp.load has renamed older names already)
         self.__dict__.update(state)
-        if net is None:
-            return
-        if not (isinstance(net, dict) and isinstance(net.get("module_kwargs"), dict)
-                and isinstance(net.get("state_dict"), dict)
-                and isinstance(net.get("history"), list)):
-            raise ModelFileError("malformed model file: the network of "
-                                 f"{type(self).__name__} lacks its arguments or weights")
-        check_weights(type(self).__name__, self._module_class, net["module_kwargs"],
-                      net["state_dict"])
-        device = self.device
-        if str(device).startswith("cuda") and not torch.cuda.is_available():
-            self.device = "cpu"  # a model trained on a GPU loads on a CPU-only machine
-        try:
-            self.net_ = self._build_net(net["module_kwargs"], np.arange(len(self.classes_)),
-                                        1, 0)
-            self.net_.initialize()
-        finally:
-            self.device = device
-        self.net_.module_.load_state_dict(net["state_dict"])
-        self.net_.history = History(net["history"])
+        if net is not None:
+            self.net_ = restore_net(self, self._module_class, net, lambda kwargs: (
+                self._build_net(kwargs, np.arange(len(self.classes_)), 1, 0)))
 
     def _persist_check(self):
         """After loading: the sizes the model predicts with agree with its network."""

@@ -272,6 +272,43 @@ def finish(net):
     return bool(getattr(callbacks.get("interrupt"), "interrupted_", False))
 
 
+def net_state(net, module_kwargs):
+    """What ``sknlp.save`` keeps of a trained net: the module's arguments, its weights and
+    the history (no optimizer, no callbacks)."""
+    from ._training import _plain
+
+    return {"module_kwargs": module_kwargs, "state_dict": dict(net.module_.state_dict()),
+            "history": _plain(list(net.history))}
+
+
+def restore_net(est, module_class, saved, build):
+    """The net of a loaded model from :func:`net_state`'s record: checked against the
+    module, made by ``build(module_kwargs)`` (on the CPU when a GPU-trained model meets a
+    machine without one), then given the saved weights and history."""
+    from skorch.history import History
+
+    from .._persist import ModelFileError
+
+    if not (isinstance(saved, dict) and isinstance(saved.get("module_kwargs"), dict)
+            and isinstance(saved.get("state_dict"), dict)
+            and isinstance(saved.get("history"), list)):
+        raise ModelFileError("malformed model file: the network of "
+                             f"{type(est).__name__} lacks its arguments or weights")
+    check_weights(type(est).__name__, module_class, saved["module_kwargs"],
+                  saved["state_dict"])
+    device = est.device
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        est.device = "cpu"
+    try:
+        net = build(saved["module_kwargs"])
+        net.initialize()
+    finally:
+        est.device = device
+    net.module_.load_state_dict(saved["state_dict"])
+    net.history = History(saved["history"])
+    return net
+
+
 def check_weights(owner, module_class, module_kwargs, state_dict):
     """Weights read from a file must be the ones the saved arguments build, key for key and
     shape for shape; checked on torch's meta device, so absurd sizes allocate nothing."""

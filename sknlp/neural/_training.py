@@ -42,6 +42,10 @@ class BatchIterator:
     ``pool`` batches, each pool sorted by length and cut into batches, and the batches
     shuffled, so short reviews do not pay for long ones while batches stay random.
     Without ``shuffle`` the rows keep their order (prediction, validation).
+
+    Sequence targets (sequence-to-sequence): ``X`` also holds ``targets`` (the decoder's
+    input ids, right-padded) and ``target_lengths``, and ``y`` the ids to predict; both are
+    cut to the batch's longest target, and buckets sort by source, then target length.
     """
 
     def __init__(self, dataset, batch_size, shuffle=False, bucket=True, rng=None, pool=50):
@@ -64,6 +68,9 @@ class BatchIterator:
         if not self.bucket:
             return [perm[i : i + bs] for i in range(0, self.n, bs)]
         lengths = self.X["lengths"]
+        if "target_lengths" in self.X:  # by source, then target length
+            lengths = lengths * (int(self.X["target_lengths"].max()) + 1) \
+                + self.X["target_lengths"]
         batches = []
         step = bs * self.pool
         for start in range(0, self.n, step):
@@ -83,6 +90,12 @@ class BatchIterator:
                 Xb["sample_weight"] = torch.from_numpy(self.X["sample_weight"][idx])
             yb = torch.from_numpy(np.asarray(self.y)[idx]) if self.y is not None else \
                 torch.zeros(len(idx))
+            if "target_lengths" in self.X:
+                T = max(int(self.X["target_lengths"][idx].max()), 1)
+                Xb["targets"] = torch.from_numpy(
+                    np.ascontiguousarray(self.X["targets"][idx, :T]))
+                Xb["target_lengths"] = torch.from_numpy(self.X["target_lengths"][idx])
+                yb = yb[:, :T]
             yield Xb, yb
 
 
@@ -141,8 +154,10 @@ class LengthSortedSplit:
     def __call__(self, dataset, y=None, groups=None):
         X, y = dataset.X, np.asarray(dataset.y)
         idx = np.arange(len(y))
-        _, counts = np.unique(y, return_counts=True)
-        stratify = y if counts.min() >= 2 else None
+        stratify = None
+        if y.ndim == 1:  # class labels; sequence targets are not stratified
+            _, counts = np.unique(y, return_counts=True)
+            stratify = y if counts.min() >= 2 else None
         tr, va = train_test_split(idx, test_size=self.fraction, stratify=stratify,
                                   random_state=self.random_state)
         va = va[np.argsort(X["lengths"][va], kind="stable")]

@@ -1,0 +1,98 @@
+"""Seq2Seq on the generated date task (learns in seconds) and on real English-Chinese pairs."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+import sknlp
+from sknlp.datasets import load_sentence_pairs, make_dates
+from sknlp.neural import Seq2Seq
+from sknlp.preprocessing import Tokenizer
+
+pytest.importorskip("sacrebleu")
+
+SMALL = dict(embedding_dim=32, hidden_size=64, max_epochs=4, lr=5e-3, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def dates():
+    return make_dates(3000, random_state=0), make_dates(300, random_state=1)
+
+
+@pytest.fixture(scope="module")
+def attention_model(dates):
+    (X, y), _ = dates
+    return Seq2Seq(**SMALL).fit(X, y)
+
+
+def test_attention_learns_dates_and_beats_the_fixed_summary(dates, attention_model):
+    (X, y), (X_te, y_te) = dates
+    fixed = Seq2Seq(architecture="rnn", **SMALL).fit(X, y)
+    with_attention = attention_model.score(X_te, y_te)
+    # The course's point, measured on unseen dates: attention writes them far better.
+    # (measured: BLEU 78.7 against 27.5; exact dates 49 % against 1 %)
+    assert with_attention > 60
+    assert with_attention > fixed.score(X_te, y_te) + 20
+    out = attention_model.predict(X_te[:50])
+    assert np.mean([len(o) == 10 and o[4] == o[7] == "-" for o in out]) > 0.9  # ISO-shaped
+    assert np.mean([o == t for o, t in zip(out, y_te[:50])]) > 0.3
+    assert 0 <= attention_model.chrf(X_te, y_te) <= 100
+
+
+def test_same_seed_same_output(dates):
+    (X, y), (X_te, _) = dates
+    a = Seq2Seq(**{**SMALL, "max_epochs": 1}).fit(X[:300], y[:300]).predict(X_te[:20])
+    b = Seq2Seq(**{**SMALL, "max_epochs": 1}).fit(X[:300], y[:300]).predict(X_te[:20])
+    assert a == b
+
+
+def test_attention_weights_align_source_and_output(attention_model):
+    (src, out, w), = attention_model.attention_weights(["the 3rd of March 1999"])
+    assert src == ["the", "3rd", "of", "march", "1999"]
+    assert w.shape == (len(out), len(src))
+    np.testing.assert_allclose(w.sum(1), 1, rtol=1e-5)
+    assert out[-1] == "</s>" and "".join(out[:-1]) == attention_model.predict(
+        ["the 3rd of March 1999"])[0]
+    fixed = Seq2Seq(architecture="rnn", max_epochs=1, embedding_dim=8, hidden_size=8)
+    fixed.fit(["a b"] * 4, ["x"] * 4)
+    with pytest.raises(ValueError, match="rnn-attention"):
+        fixed.attention_weights(["a b"])
+
+
+def test_empty_input_and_saved_model(attention_model, tmp_path):
+    assert attention_model.predict([]) == []
+    sknlp.save(attention_model, tmp_path / "dates.sknlp")
+    loaded = sknlp.load(tmp_path / "dates.sknlp")
+    X = ["12 jan 2001", "May 24, 1971"]
+    assert loaded.predict(X) == attention_model.predict(X)
+
+
+def test_grid_search_tunes_on_bleu(dates):
+    (X, y), _ = dates
+    search = GridSearchCV(Seq2Seq(embedding_dim=16, hidden_size=16, max_epochs=2,
+                                  random_state=0),
+                          {"architecture": ["rnn", "rnn-attention"]}, cv=2)
+    search.fit(X[:400], y[:400])
+    assert set(search.cv_results_["param_architecture"]) == {"rnn", "rnn-attention"}
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_english_to_chinese_on_real_pairs(imdb_home):
+    if not (imdb_home / "cmn.txt").is_file():
+        pytest.skip("cmn.txt not in the data home")
+    train = load_sentence_pairs(subset="train", data_home=imdb_home)
+    test = load_sentence_pairs(subset="test", data_home=imdb_home)
+    model = Seq2Seq(embedding_dim=16, hidden_size=32, max_epochs=1, random_state=0,
+                    source_tokenizer=Tokenizer(num_words=2000))
+    model.fit(train.data[:1000], train.target[:1000])
+    assert model.bleu_tokenize_ == "zh" and model.target_tokenizer_.analyzer == "char"
+    out = model.predict(test.data[:30])
+    assert len(out) == 30 and all(isinstance(o, str) for o in out)
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in o) for o in out)  # writes Chinese
+    assert 0 <= model.score(test.data[:100], test.target[:100]) <= 100
+    # and the other way round: English comes out with its spaces
+    back = Seq2Seq(embedding_dim=16, hidden_size=32, max_epochs=1, random_state=0,
+                   source_tokenizer=Tokenizer(analyzer="char"))
+    back.fit(train.target[:500], train.data[:500])
+    assert back.bleu_tokenize_ == "13a"
+    assert any(" " in o for o in back.predict(test.target[:30]))
