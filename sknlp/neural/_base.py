@@ -3,14 +3,13 @@
 import functools
 import os
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
@@ -25,8 +24,9 @@ from ..utils._validation import (
     transform_in_chunks,
 )
 from ._engine import (
-    OPTIMIZERS,
+    TRAINING_CONSTRAINTS,
     build_net,
+    check_params,
     continue_training,
     fingerprint,
     net_state,
@@ -166,26 +166,10 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
     """Shared fit/predict logic; subclasses provide the torch module and its arguments."""
 
     _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
         "tokenizer": "no_validation",
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "lr_schedule": [StrOptions({"linear", "cosine"}), None],
-        "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
-        "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
-        "early_stopping": ["boolean"],
         "scoring": [StrOptions({"loss", "accuracy"})],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
-        "patience": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
-        "bucket": ["boolean"],
-        "random_state": ["random_state"],
-        "device": [str],
-        "n_jobs": [Integral, None],
-        "verbose": ["verbose"],
-        "callbacks": [list, None],
         "warm_start": ["boolean"],
         "checkpoint_dir": [str, os.PathLike, None],
     }
@@ -327,12 +311,8 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         -------
         self
         """
-        validate_parameter_constraints(self._parameter_constraints, self.get_params(deep=False),
-                                       caller_name=type(self).__name__)
+        check_params(self)
         self._check_params()
-        if self.n_jobs == 0:
-            raise ValueError("n_jobs == 0 has no meaning; give a positive count, -1 for all "
-                             "cores, or None")
         self._warn_renamed()
         if isinstance(X, (str, bytes)):
             check_documents(X)  # raises the TypeError for a bare string

@@ -16,9 +16,11 @@ skorch's ``NeuralNet`` holds them, so every estimator documents and validates th
 import contextlib
 import hashlib
 import os
+from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
 from ._training import (
     BatchIterator,
@@ -36,9 +38,39 @@ from ._training import (
 )
 
 OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+# What the engine reads from every neural estimator, and the values it accepts (each
+# estimator adds its own parameters to these in its ``_parameter_constraints``).
+TRAINING_CONSTRAINTS = {
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "optimizer": [StrOptions(set(OPTIMIZERS))],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "lr_schedule": [StrOptions({"linear", "cosine"}), None],
+    "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
+    "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+    "patience": [Interval(Integral, 1, None, closed="left")],
+    "bucket": ["boolean"],
+    "random_state": ["random_state"],
+    "device": [str],
+    "n_jobs": [Integral, None],
+    "verbose": ["verbose"],
+    "callbacks": [list, None],
+}
 # settings that do not change what a training computes (left out of the fingerprint)
 _NOT_FINGERPRINTED = {"verbose", "callbacks", "device", "checkpoint_dir", "warm_start",
                       "n_jobs"}
+
+
+def check_params(est):
+    """At ``fit``: every parameter against ``est._parameter_constraints``, and ``n_jobs``."""
+    validate_parameter_constraints(est._parameter_constraints, est.get_params(deep=False),
+                                   caller_name=type(est).__name__)
+    if est.n_jobs == 0:
+        raise ValueError("n_jobs == 0 has no meaning; give a positive count, -1 for all "
+                         "cores, or None")
 
 
 def _no_output(*args, **kwargs):

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from torch import nn
@@ -19,8 +19,9 @@ from torch import nn
 from ..preprocessing import Tokenizer
 from ..utils._validation import check_documents
 from ._engine import (
-    OPTIMIZERS,
+    TRAINING_CONSTRAINTS,
     build_net,
+    check_params,
     net_state,
     restore_net,
     seeded,
@@ -205,23 +206,7 @@ n_jobs, verbose, callbacks
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "max_length": [Interval(Integral, 1, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "lr_schedule": [StrOptions({"linear", "cosine"}), None],
-        "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
-        "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "bucket": ["boolean"],
-        "random_state": ["random_state"],
-        "device": [str],
-        "n_jobs": [Integral, None],
-        "verbose": ["verbose"],
-        "callbacks": [list, None],
+        **TRAINING_CONSTRAINTS,
     }
 
     def __init__(self, *, architecture="rnn-attention", source_tokenizer=None,
@@ -314,11 +299,7 @@ n_jobs, verbose, callbacks
         -------
         self
         """
-        validate_parameter_constraints(self._parameter_constraints,
-                                       self.get_params(deep=False), caller_name="Seq2Seq")
-        if self.n_jobs == 0:
-            raise ValueError("n_jobs == 0 has no meaning; give a positive count, -1 for all "
-                             "cores, or None")
+        check_params(self)
         src, tgt = self._check_pairs(X, y)
         with torch_threads(self.n_jobs):
             return self._fit(src, tgt)
