@@ -329,8 +329,9 @@ _BAG_DOC = """
         ``"nb"`` with more than two classes: ``"max"`` weighs each feature by the largest
         absolute one-vs-rest ratio over the classes (one block of features, as for two
         classes); ``"ovr"`` stacks one block per class, each weighted by that class's
-        signed ratios (k times the features and memory for k classes; BENCHMARKS.md
-        compares the two).
+        signed ratios (k times the features and memory for k classes; on IMDB's 8 star
+        ratings with a linear SVM: 45.20 % against 45.46 % for ``"max"``, 16 times the fit
+        time; see BENCHMARKS.md).
     dtype : numpy dtype, default=np.float64
         Type of the output values.
     analyzer : {{"word", "char"}} or callable, default="word"
