@@ -7,10 +7,11 @@ epochs, early stopping on a 10 % hold-out) from random, Word2Vec and FastText em
 and scored on 10,000 test reviews. (The full 25,000-review runs take 30 minutes each; few
 labels are also where initial vectors matter most.)
 
-    python benchmarks/bench_fasttext_lstm.py
+    python benchmarks/bench_fasttext_lstm.py [random] [Word2Vec] [FastText]   (default: all)
 """
 
 import logging
+import sys
 import time
 
 import numpy as np
@@ -43,7 +44,9 @@ def main():
     X_tr, y_tr = [train.data[i] for i in tr], train.target[tr]
     X_te, y_te = [test.data[i] for i in te], test.target[te]
     texts = load_imdb(subset=["train", "unsup"], data_home=DATA_HOME).data
-    for name, kind in (("random", None), ("Word2Vec", Word2Vec), ("FastText", FastText)):
+    arms = (("random", None), ("Word2Vec", Word2Vec), ("FastText", FastText))
+    chosen = sys.argv[1:] or [name for name, _ in arms]
+    for name, kind in [a for a in arms if a[0] in chosen]:
         vectors, vec_s = None, 0.0
         if kind is not None:
             t = time.perf_counter()
