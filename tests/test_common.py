@@ -73,7 +73,11 @@ INIT_PARAMS = {
     "Seq2Seq": [{"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1, "max_length": 40,
                  "source_tokenizer": Tokenizer(num_words=300, maxlen=40), "random_state": 0},
                 {"architecture": "rnn", "embedding_dim": 8, "hidden_size": 8, "max_epochs": 1,
-                 "max_length": 40, "source_tokenizer": Tokenizer(num_words=300, maxlen=40)}],
+                 "max_length": 40, "source_tokenizer": Tokenizer(num_words=300, maxlen=40)},
+                {"architecture": "transformer", "hidden_size": 8, "n_heads": 2, "n_layers": 1,
+                 "dim_feedforward": 16, "max_epochs": 1, "max_length": 40,
+                 "source_tokenizer": Tokenizer(num_words=300, maxlen=40), "decoding": "beam",
+                 "beam_size": 3, "random_state": 0}],
     "Word2Vec": [{"vector_size": 8, "min_count": 1, "epochs": 2, "random_state": 0},
                  {"vector_size": 8, "min_count": 1, "epochs": 2, "pooling": "max"}],
 }

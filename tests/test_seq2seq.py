@@ -2,7 +2,9 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.model_selection import GridSearchCV
+from test_reliability import CtrlC
 
 import sknlp
 from sknlp.datasets import load_sentence_pairs, make_dates
@@ -37,6 +39,86 @@ def test_attention_learns_dates_and_beats_the_fixed_summary(dates, attention_mod
     assert np.mean([len(o) == 10 and o[4] == o[7] == "-" for o in out]) > 0.9  # ISO-shaped
     assert np.mean([o == t for o, t in zip(out, y_te[:50])]) > 0.3
     assert 0 <= attention_model.chrf(X_te, y_te) <= 100
+
+
+@pytest.fixture(scope="module")
+def transformer_model(dates):
+    (X, y), _ = dates
+    return Seq2Seq(architecture="transformer", hidden_size=64, n_heads=4, n_layers=2,
+                   dim_feedforward=128, max_epochs=6, lr=3e-3, random_state=0).fit(X, y)
+
+
+def test_transformer_learns_dates_and_shows_its_alignment(dates, transformer_model):
+    (_, _), (X_te, y_te) = dates
+    # measured: BLEU 86.7 after 6 epochs (6 s)
+    assert transformer_model.score(X_te, y_te) > 70
+    (src, out, w), = transformer_model.attention_weights(["the 3rd of March 1999"])
+    assert w.shape == (len(out), len(src)) == (11, 5)
+    np.testing.assert_allclose(w.sum(1), 1, rtol=1e-5)
+    # Writing the year, the decoder looks at the year more than at any other word.
+    assert w[:4].mean(0).argmax() == src.index("1999")
+
+
+def _log_likelihood(model, X, outputs):
+    """Sum of the model's log-probabilities of writing ``outputs`` (end included)."""
+    module = model.net_.module_.eval()
+    ids, lengths = model._source_ids(X)
+    inputs, targets, _ = model._target_arrays(outputs)
+    with torch.no_grad():
+        logits = module(torch.as_tensor(ids), torch.as_tensor(lengths),
+                        torch.as_tensor(inputs))
+        logp = torch.log_softmax(logits, -1).gather(-1, torch.as_tensor(targets)[..., None])
+    return (logp[..., 0] * torch.as_tensor(targets > 0)).sum(1).numpy()
+
+
+@pytest.mark.parametrize("model", ["attention_model", "transformer_model"])
+def test_beam_search_finds_likelier_outputs_than_greedy(model, dates, request):
+    model = request.getfixturevalue(model)
+    X_te = dates[1][0][:100]
+    greedy = model.predict(X_te)
+    beam = model.set_params(decoding="beam", beam_size=5, length_penalty=0.0).predict(X_te)
+    model.set_params(decoding="greedy")
+    assert model.predict(X_te) == greedy  # decoding settings never retrain
+    gap = _log_likelihood(model, X_te, beam) - _log_likelihood(model, X_te, greedy)
+    # A search over 5 prefixes is no worse than greedy on (nearly) every date, and better
+    # where greedy went astray.
+    assert np.mean(gap >= -1e-4) >= 0.95 and gap.max() > 0.1
+    assert model.set_params(decoding="beam", beam_size=1).predict(X_te[:20]) == greedy[:20]
+    model.set_params(decoding="greedy")
+
+
+def test_sampling_is_varied_but_reproducible(attention_model, dates):
+    X_te = dates[1][0][:50]
+    model = attention_model
+    try:
+        model.set_params(decoding="sample", temperature=1.5, random_state=1)
+        a, b = model.predict(X_te), model.predict(X_te)
+        assert a == b  # the same random_state, the same draw
+        model.set_params(random_state=2)
+        c = model.predict(X_te)
+        assert c != a
+        model.set_params(temperature=1e-4)  # so cold that sampling is greedy
+        assert model.predict(X_te) == model.set_params(decoding="greedy").predict(X_te)
+        model.set_params(decoding="sample", temperature=1.0, top_k=1)  # top 1 is greedy too
+        assert model.predict(X_te) == model.set_params(decoding="greedy").predict(X_te)
+    finally:
+        model.set_params(decoding="greedy", temperature=1.0, top_k=None, random_state=0)
+
+
+def test_checkpoint_resumes_an_interrupted_training(dates, tmp_path):
+    (X, y), (X_te, _) = dates
+    params = dict(SMALL, max_epochs=4, early_stopping=True, patience=4)
+    whole = Seq2Seq(**params).fit(X[:600], y[:600])
+    with pytest.warns(UserWarning, match="interrupted during epoch 3"):
+        Seq2Seq(**params, checkpoint_dir=tmp_path, callbacks=[CtrlC(at=3)]).fit(X[:600],
+                                                                                y[:600])
+    after = CtrlC(at=99)  # never interrupts; records the epochs it trains
+    resumed = Seq2Seq(**params, checkpoint_dir=tmp_path, callbacks=[after]).fit(X[:600],
+                                                                               y[:600])
+    assert sorted(after.weights) == [3, 4]  # resumed, not started over
+    np.testing.assert_allclose(resumed.history_[:, "valid_loss"],
+                               whole.history_[:, "valid_loss"], rtol=1e-5)
+    assert resumed.predict(X_te[:30]) == whole.predict(X_te[:30])
 
 
 def test_same_seed_same_output(dates):
@@ -90,9 +172,10 @@ def test_english_to_chinese_on_real_pairs(imdb_home):
     assert len(out) == 30 and all(isinstance(o, str) for o in out)
     assert any(any("\u4e00" <= ch <= "\u9fff" for ch in o) for o in out)  # writes Chinese
     assert 0 <= model.score(test.data[:100], test.target[:100]) <= 100
-    # and the other way round: English comes out with its spaces
-    back = Seq2Seq(embedding_dim=16, hidden_size=32, max_epochs=1, random_state=0,
-                   source_tokenizer=Tokenizer(analyzer="char"))
+    # and the other way round: Chinese read as characters by default, English comes out
+    # with its spaces
+    back = Seq2Seq(embedding_dim=16, hidden_size=32, max_epochs=1, random_state=0)
     back.fit(train.target[:500], train.data[:500])
-    assert back.bleu_tokenize_ == "13a"
+    assert back.bleu_tokenize_ == "13a" and back.source_tokenizer_.analyzer == "char"
+    assert back.source_tokenizer_.vocab_size_ > 300  # characters, not whole sentences
     assert any(" " in o for o in back.predict(test.target[:30]))

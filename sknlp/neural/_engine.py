@@ -205,7 +205,8 @@ def fingerprint(est, seed, *, module_kwargs, arrays):
     result, the module's arguments, the seed, and ``arrays`` (data, targets, initial vectors)
     by content: two fitted Word2Vec with equal parameters can hold different vectors."""
     params = {k: v for k, v in est.get_params(deep=False).items()
-              if k not in _NOT_FINGERPRINTED}
+              if k not in _NOT_FINGERPRINTED
+              and k not in getattr(est, "_decoding_params", ())}
     h = hashlib.sha256()
     h.update(type(est).__name__.encode())
     h.update(repr(sorted(params.items(), key=lambda kv: kv[0])).encode())

@@ -158,6 +158,21 @@ def sinusoidal_positions(max_len, d_model):
     return pe
 
 
+def attend(q, k, v, keep, temperature, dropout=0.0, return_attention=False):
+    """Scaled dot-product attention ``softmax(q k^T / temperature) v`` over heads.
+
+    ``q`` is (B, nh, T, dk), ``k`` and ``v`` (B, nh, S, dk); ``keep`` is a bool mask that
+    broadcasts to (B, nh, T, S), True where a query may look at a key. Returns the output
+    (B, nh, T, dk) and, with ``return_attention``, the weights (B, nh, T, S) (else None).
+    """
+    if not return_attention:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=keep, dropout_p=dropout,
+                                              scale=1.0 / temperature), None
+    att = (q @ k.transpose(-2, -1)) / temperature  # (B, nh, T, S)
+    att = torch.nan_to_num(torch.softmax(att.masked_fill(~keep, float("-inf")), dim=-1))
+    return att @ v, att
+
+
 class MultiHeadSelfAttention(nn.Module):
     """Multi-head scaled dot-product self-attention with a key-padding mask.
 
@@ -180,18 +195,37 @@ class MultiHeadSelfAttention(nn.Module):
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=2)  # 3 x (B, T, C)
         q, k, v = (t.view(B, T, self.n_heads, self.d_k).transpose(1, 2) for t in (q, k, v))
-        # (B, nh, T, dk) each
-        keep = mask[:, None, None, :]  # (B, 1, 1, T): which keys may be attended to
-        if return_attention:
-            att = (q @ k.transpose(-2, -1)) / self.temperature  # (B, nh, T, T)
-            att = torch.softmax(att.masked_fill(~keep, float("-inf")), dim=-1)
-            att = torch.nan_to_num(att)
-            y = att @ v  # (B, nh, T, dk)
-        else:
-            att = None
-            y = F.scaled_dot_product_attention(
-                q, k, v, attn_mask=keep, dropout_p=self.dropout if self.training else 0.0,
-                scale=1.0 / self.temperature)  # (B, nh, T, dk)
+        # (B, nh, T, dk) each; keep (B, 1, 1, T): which keys may be attended to
+        y, att = attend(q, k, v, mask[:, None, None, :], self.temperature,
+                        self.dropout if self.training else 0.0, return_attention)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
+        return self.proj(y), att
+
+
+class CrossAttention(nn.Module):
+    """Multi-head attention of queries ``x`` (B, T, C) over a memory (B, S, C), with the
+    same temperature as :class:`MultiHeadSelfAttention`; ``keep`` (B, T or 1, S) says which
+    memory positions each query may look at (padding, or the future under a causal mask)."""
+
+    def __init__(self, d_model, n_heads, dropout=0.1, temperature=None):
+        super().__init__()
+        assert d_model % n_heads == 0, f"d_model={d_model} is not divisible by n_heads={n_heads}"
+        self.n_heads = n_heads
+        self.d_k = d_model // n_heads
+        self.temperature = float(temperature) if temperature else math.sqrt(self.d_k)
+        self.q = nn.Linear(d_model, d_model)
+        self.kv = nn.Linear(d_model, 2 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.dropout = dropout
+
+    def forward(self, x, memory, keep, return_attention=False):
+        B, T, C = x.shape
+        S = memory.shape[1]
+        q = self.q(x).view(B, T, self.n_heads, self.d_k).transpose(1, 2)  # (B, nh, T, dk)
+        k, v = (t.view(B, S, self.n_heads, self.d_k).transpose(1, 2)
+                for t in self.kv(memory).split(C, dim=2))  # (B, nh, S, dk) each
+        y, att = attend(q, k, v, keep[:, None], self.temperature,
+                        self.dropout if self.training else 0.0, return_attention)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
         return self.proj(y), att
 

@@ -1,10 +1,20 @@
-"""Seq2Seq: text in, text out, with an encoder-decoder RNN (optionally with attention).
+"""Seq2Seq: text in, text out, with an encoder-decoder RNN (with or without attention) or
+a Transformer.
 
-The module reads bottom-up: the encoder, the attention, one decoder step, the model. Ids
-are right-padded with 0; the target vocabulary adds a start id ``V`` and an end id
-``V + 1`` after the target tokenizer's ``V`` ids.
+The module reads bottom-up: the RNN's attention and model, the Transformer's decoder and
+model, the searches that decode, the estimator. Ids are right-padded with 0; the target
+vocabulary adds a start id ``V`` and an end id ``V + 1`` after the target tokenizer's ``V``
+ids.
+
+Both models answer the same three calls, which is all that training and decoding use:
+``encode(ids, lengths)`` gives the memory of a batch of sources (a tuple of batch-first
+tensors), ``init_state(memory)`` the decoder's first state, and ``step(prev, state, memory,
+need_weights)`` the next token's logits, the new state and (optionally) the attention over
+the source.
 """
 
+import math
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,17 +32,20 @@ from ._engine import (
     TRAINING_CONSTRAINTS,
     build_net,
     check_params,
+    fingerprint,
     net_state,
+    open_checkpoint,
     restore_net,
     seeded,
     torch_threads,
     train,
     validation_share,
 )
-from ._modules import _mask
-from ._training import TrainingDiverged, compact
+from ._modules import CrossAttention, EncoderBlock, _mask, sinusoidal_positions
+from ._training import TrainingDiverged, check_checkpoint_dir, compact
 
-ARCHITECTURES = ("rnn", "rnn-attention")
+ARCHITECTURES = ("rnn", "rnn-attention", "transformer")
+DECODINGS = ("greedy", "beam", "sample")
 
 
 class AdditiveAttention(nn.Module):
@@ -78,8 +91,8 @@ class Seq2SeqRNN(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def encode(self, ids, lengths):
-        """Encoder states (B, S, 2H), their mask (B, S), the summary c (B, 2H), the first
-        decoder state (B, H) and the attention keys."""
+        """The memory of a batch of sources: encoder states (B, S, 2H), their mask (B, S),
+        the summary c (B, 2H) and the attention keys (B, S, H) or None."""
         S = ids.shape[1]
         x = self.dropout(self.src_embedding(ids))  # (B, S, E)
         packed = nn.utils.rnn.pack_padded_sequence(x, lengths.clamp(min=1).cpu(),
@@ -90,12 +103,16 @@ class Seq2SeqRNN(nn.Module):
         mask = _mask(lengths.clamp(min=1), S)
         c = (states * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True)  # (B, 2H)
         keys = self.attention.keys(states) if self.attention is not None else None
-        return states, mask, c, torch.tanh(self.bridge(c)), keys
+        return states, mask, c, keys
 
-    def step(self, prev, s, memory):
+    def init_state(self, memory):
+        """The decoder's first state (B, H), from the summary c."""
+        return torch.tanh(self.bridge(memory[2]))
+
+    def step(self, prev, s, memory, need_weights=False):
         """One decoder step from the previous target ids ``prev`` (B,) and state ``s``
         (B, H): logits (B, V), the new state, and the attention weights (B, S) or None."""
-        states, mask, c, _, keys = memory
+        states, mask, c, keys = memory
         e = self.dropout(self.tgt_embedding(prev))  # (B, E)
         weights = None
         context = c
@@ -108,12 +125,209 @@ class Seq2SeqRNN(nn.Module):
     def forward(self, ids, lengths, targets, target_lengths=None):
         """Teacher forcing: logits (B, T, V) for the decoder inputs ``targets`` (B, T)."""
         memory = self.encode(ids, lengths)
-        s = memory[3]
+        s = self.init_state(memory)
         out = []
         for t in range(targets.shape[1]):
             logits, s, _ = self.step(targets[:, t], s, memory)
             out.append(logits)
         return torch.stack(out, 1)
+
+
+class DecoderBlock(nn.Module):
+    """A Transformer decoder layer (Vaswani et al. 2017, section 3.1), pre-norm like
+    :class:`~sknlp.neural._modules.EncoderBlock`: masked self-attention over the target
+    written so far, attention over the encoder's output, a feed-forward layer; each a
+    residual sublayer."""
+
+    def __init__(self, d_model, n_heads, dim_feedforward, dropout, temperature):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d_model)
+        self.self_attn = CrossAttention(d_model, n_heads, dropout, temperature)
+        self.ln2 = nn.LayerNorm(d_model)
+        self.cross_attn = CrossAttention(d_model, n_heads, dropout, temperature)
+        self.ln3 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, dim_feedforward), nn.GELU(),
+                                 nn.Linear(dim_feedforward, d_model))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x, causal, memory, memory_keep, return_attention=False):
+        h = self.ln1(x)
+        x = x + self.drop(self.self_attn(h, h, causal)[0])  # (B, T, C)
+        a, att = self.cross_attn(self.ln2(x), memory, memory_keep, return_attention)
+        x = x + self.drop(a)
+        x = x + self.drop(self.mlp(self.ln3(x)))
+        return x, att  # att: (B, nh, T, S) or None
+
+
+class Seq2SeqTransformer(nn.Module):
+    """The Transformer's encoder-decoder (Vaswani et al. 2017): encoder blocks over the
+    source; decoder blocks with masked self-attention and attention over the encoder's
+    output; the target embeddings double as the output layer (Press & Wolf 2017).
+
+    The attention's ``temperature`` is the classifiers' ``attention_temperature``
+    (``sqrt(d_k)`` by default). Decoding runs the decoder over the whole prefix at each
+    step: outputs of tens of tokens cost little more than with a cache.
+    """
+
+    def __init__(self, src_vocab, tgt_vocab, d_model=256, n_heads=4, n_layers=2,
+                 dim_feedforward=512, dropout=0.1, attention_temperature=None):
+        super().__init__()
+        self.d_model = d_model
+        self.src_embedding = nn.Embedding(src_vocab, d_model, padding_idx=0)
+        self.tgt_embedding = nn.Embedding(tgt_vocab, d_model, padding_idx=0)
+        for emb in (self.src_embedding, self.tgt_embedding):  # unit variance once scaled
+            nn.init.normal_(emb.weight, std=d_model**-0.5)
+            emb.weight.data[0] = 0.0
+        self.register_buffer("positions", sinusoidal_positions(256, d_model), persistent=False)
+        self.encoder = nn.ModuleList([
+            EncoderBlock(d_model, n_heads, dim_feedforward, dropout, attention_temperature)
+            for _ in range(n_layers)])
+        self.decoder = nn.ModuleList([
+            DecoderBlock(d_model, n_heads, dim_feedforward, dropout, attention_temperature)
+            for _ in range(n_layers)])
+        self.ln_enc = nn.LayerNorm(d_model)
+        self.ln_dec = nn.LayerNorm(d_model)
+        self.drop = nn.Dropout(dropout)
+
+    def _embed(self, embedding, ids):
+        T = ids.shape[1]
+        pos = (self.positions[:T] if T <= len(self.positions)
+               else sinusoidal_positions(T, self.d_model).to(self.positions.device))
+        return self.drop(embedding(ids) * math.sqrt(self.d_model) + pos)  # (B, T, C)
+
+    def encode(self, ids, lengths):
+        """The memory of a batch of sources: encoder output (B, S, C) and its mask (B, S)."""
+        mask = _mask(lengths.clamp(min=1), ids.shape[1])
+        x = self._embed(self.src_embedding, ids)
+        for block in self.encoder:
+            x, _ = block(x, mask)
+        return self.ln_enc(x), mask
+
+    def init_state(self, memory):
+        """The target written so far: nothing yet, (B, 0)."""
+        return torch.zeros(len(memory[0]), 0, dtype=torch.long, device=memory[0].device)
+
+    def decode(self, targets, memory, return_attention=False):
+        """Logits (B, T, V) for the decoder inputs ``targets`` (B, T), and the last
+        layer's attention over the source, averaged over heads (B, T, S), or None."""
+        enc, mask = memory
+        T = targets.shape[1]
+        causal = torch.ones(T, T, dtype=torch.bool, device=targets.device).tril()[None]
+        x = self._embed(self.tgt_embedding, targets)
+        att = None
+        for i, block in enumerate(self.decoder):
+            last = return_attention and i == len(self.decoder) - 1
+            x, att = block(x, causal, enc, mask[:, None, :], last)
+        logits = self.ln_dec(x) @ self.tgt_embedding.weight.T  # (B, T, V)
+        return logits, (att.mean(1) if att is not None else None)
+
+    def step(self, prev, state, memory, need_weights=False):
+        tokens = torch.cat([state, prev[:, None]], 1)  # (B, t)
+        logits, att = self.decode(tokens, memory, need_weights)
+        return logits[:, -1], tokens, (att[:, -1] if att is not None else None)
+
+    def forward(self, ids, lengths, targets, target_lengths=None):
+        """Teacher forcing: logits (B, T, V) for the decoder inputs ``targets`` (B, T)."""
+        return self.decode(targets, self.encode(ids, lengths))[0]
+
+
+def _take(x, idx):
+    """Rows ``idx`` of a tensor, or of each tensor of a tuple (None stays None)."""
+    if x is None:
+        return None
+    if isinstance(x, tuple):
+        return tuple(_take(t, idx) for t in x)
+    return x.index_select(0, idx)
+
+
+def _banned(logits, start_id):
+    """Padding and the start id are never written."""
+    logits[:, 0] = float("-inf")
+    logits[:, start_id] = float("-inf")
+    return logits
+
+
+def search_greedy(module, memory, *, start_id, end_id, max_steps, need_weights,
+                  temperature=None, top_k=None, generator=None):
+    """Greedy decoding, or sampling from the softmax at ``temperature`` (over the ``top_k``
+    most likely tokens) when ``temperature`` is set. Returns tokens (B, T) and the
+    attention (B, T, S) or None; rows that ended hold the end id, then padding."""
+    B = len(memory[0])
+    device = memory[0].device
+    state = module.init_state(memory)
+    prev = torch.full((B,), start_id, dtype=torch.long, device=device)
+    done = torch.zeros(B, dtype=torch.bool, device=device)
+    tokens, weights = [], []
+    for _ in range(max_steps):
+        logits, state, w = module.step(prev, state, memory, need_weights)
+        logits = _banned(logits, start_id)
+        if temperature is None:
+            prev = logits.argmax(-1)
+        else:
+            logits = logits / temperature
+            if top_k is not None and top_k < logits.shape[1]:
+                kth = logits.topk(top_k, dim=-1).values[:, -1:]
+                logits = logits.masked_fill(logits < kth, float("-inf"))
+            prev = torch.multinomial(torch.softmax(logits, -1), 1, generator=generator)[:, 0]
+        prev = torch.where(done, torch.zeros_like(prev), prev)
+        tokens.append(prev)
+        if w is not None:
+            weights.append(w)
+        done |= prev == end_id
+        if bool(done.all()):
+            break
+    return torch.stack(tokens, 1), (torch.stack(weights, 1) if weights else None)
+
+
+def search_beam(module, memory, *, start_id, end_id, max_steps, need_weights, beam_size,
+                length_penalty):
+    """Beam search: keeps the ``beam_size`` most likely prefixes of each source; a prefix
+    that wrote the end id stays in its beam with its score frozen. The best finished
+    hypothesis is chosen by log-probability over ``((5 + length) / 6) ** length_penalty``
+    (Wu et al. 2016, "Google's Neural Machine Translation System", section 7).
+
+    Returns tokens (B, T) and the attention (B, T, S) or None, like :func:`search_greedy`.
+    """
+    B, K = len(memory[0]), beam_size
+    device = memory[0].device
+    rows = torch.arange(B, device=device).repeat_interleave(K)  # (B*K,)
+    memory = _take(memory, rows)
+    state = module.init_state(memory)
+    prev = torch.full((B * K,), start_id, dtype=torch.long, device=device)
+    scores = torch.full((B, K), float("-inf"), device=device)
+    scores[:, 0] = 0.0  # one live prefix per source to begin with
+    done = torch.zeros(B * K, dtype=torch.bool, device=device)
+    lengths = torch.zeros(B * K, device=device)
+    history = torch.zeros(B * K, 0, dtype=torch.long, device=device)
+    attention = None
+    for _ in range(max_steps):
+        logits, state, w = module.step(prev, state, memory, need_weights)
+        logp = torch.log_softmax(_banned(logits, start_id).float(), -1)  # (B*K, V)
+        V = logp.shape[1]
+        # A finished prefix continues only with padding, at no cost.
+        logp[done] = float("-inf")
+        logp[done, 0] = 0.0
+        cand = (scores.view(B * K, 1) + logp).view(B, K * V)
+        scores, flat = cand.topk(K, dim=-1)  # (B, K)
+        beam = flat // V
+        token = flat % V
+        pick = (torch.arange(B, device=device)[:, None] * K + beam).view(-1)  # (B*K,)
+        prev = token.view(-1)
+        state = _take(state, pick)
+        history = torch.cat([history[pick], prev[:, None]], 1)
+        was_done = done[pick]
+        lengths = lengths[pick] + (~was_done).float()
+        done = was_done | (prev == end_id)
+        if w is not None:
+            w = w[pick]
+            attention = w[:, None] if attention is None else torch.cat([attention[pick],
+                                                                        w[:, None]], 1)
+        if bool(done.all()):
+            break
+    normalised = scores.view(-1) / ((5.0 + lengths) / 6.0) ** length_penalty
+    normalised = torch.where(done, normalised, normalised - 1e9)  # finished ones first
+    best = normalised.view(B, K).argmax(-1) + torch.arange(B, device=device) * K  # (B,)
+    return history[best], (attention[best] if attention is not None else None)
 
 
 class _Seq2SeqNet(NeuralNet):
@@ -134,13 +348,15 @@ def _is_chinese_like(texts):
 
 
 class Seq2Seq(BaseEstimator):
-    """Text in, text out: an encoder-decoder RNN that learns to write ``y`` from ``X``.
+    """Text in, text out: an encoder-decoder that learns to write ``y`` from ``X``.
 
-    A bidirectional GRU reads the source; a GRU decoder writes the target token by token,
-    from one fixed summary of the source (``architecture="rnn"``; Sutskever et al. 2014,
-    Cho et al. 2014) or with additive attention over every source position
-    (``"rnn-attention"``; Bahdanau et al. 2015). Trained with teacher forcing and label
-    smoothing on batches bucketed by source and target length; decoded greedily.
+    ``architecture="rnn"``: a bidirectional GRU reads the source and a GRU decoder writes
+    the target token by token from one fixed summary ``c`` of the source (Sutskever et al.
+    2014, Cho et al. 2014). ``"rnn-attention"``: the same decoder with additive attention
+    over every source position (Bahdanau et al. 2015). ``"transformer"``: the Transformer's
+    encoder and decoder, with masked self-attention and attention over the source (Vaswani
+    et al. 2017). Trained with teacher forcing and label smoothing on batches bucketed by
+    source and target length; decoded greedily, by beam search, or by sampling.
 
     ``score`` is corpus BLEU (Papineni et al. 2002) through ``sacrebleu``, with its
     Chinese tokenization for Chinese targets, so ``GridSearchCV`` and ``cross_val_score``
@@ -148,11 +364,14 @@ class Seq2Seq(BaseEstimator):
 
     Parameters
     ----------
-    architecture : {"rnn", "rnn-attention"}, default="rnn-attention"
-        Fixed summary ``c`` or attention.
+    architecture : {"rnn", "rnn-attention", "transformer"}, default="rnn-attention"
+        Fixed summary ``c``, attention, or the Transformer.
     source_tokenizer : Tokenizer or None, default=None
-        Tokenizes the source; default ``Tokenizer(num_words=30000, maxlen=None)``
-        (lowercased words, no sentence truncated). Its ``maxlen`` caps the source length.
+        Tokenizes the source; by default ``Tokenizer(num_words=30000, maxlen=None)``
+        (lowercased words, no sentence truncated), or characters
+        (``Tokenizer(analyzer="char", split="", maxlen=None)``) when the sources are mostly
+        Chinese characters, which have no spaces between words. Its ``maxlen`` caps the
+        source length.
     target_tokenizer : Tokenizer or None, default=None
         Tokenizes the target; default ``Tokenizer(analyzer="char", lower=False,
         split="")``: characters, spaces included, keep the target's case, punctuation and
@@ -160,20 +379,44 @@ class Seq2Seq(BaseEstimator):
         (characters) or with spaces (words: a word tokenizer drops punctuation, so its
         output has none).
     embedding_dim : int, default=128
-        Token embedding size, source and target.
+        Token embedding size, source and target (RNN architectures).
     hidden_size : int, default=256
-        Size of the decoder's state (each encoder direction has as many).
+        Size of the decoder's state (each encoder direction has as many); the model width
+        ``d_model`` of the Transformer.
+    n_heads, n_layers, dim_feedforward : int, default=4, 2, 512
+        The Transformer's attention heads, encoder and decoder layers (each), and
+        feed-forward width.
+    attention_temperature : float or None, default=None
+        The Transformer's attention temperature, ``sqrt(d_k)`` when None, as in
+        :class:`~sknlp.neural.TransformerClassifier`.
     dropout : float, default=0.2
-        Dropout on embeddings and the decoder's output layer.
+        Dropout on embeddings and the decoder's output layer (RNN), on every sublayer
+        (Transformer).
     max_length : int, default=100
         Longest target, in tokens, that training accepts and decoding writes.
     label_smoothing : float, default=0.1
         Label smoothing of the cross-entropy (Szegedy et al. 2016).
+    decoding : {"greedy", "beam", "sample"}, default="greedy"
+        How ``predict`` writes: the most likely token at each step; beam search over
+        ``beam_size`` prefixes; or tokens drawn from the model's distribution at
+        ``temperature`` (varied replies, reproducible under ``random_state``). Decoding
+        settings can be changed after ``fit`` with ``set_params``; they never retrain.
+    beam_size : int, default=5
+        Prefixes kept by beam search.
+    length_penalty : float, default=0.6
+        Beam search ranks finished outputs by log-probability over
+        ``((5 + length) / 6) ** length_penalty`` (Wu et al. 2016); 0 ranks by
+        log-probability alone, which favours short outputs.
+    temperature : float, default=1.0
+        Sampling temperature: below 1 safer, above 1 more varied.
+    top_k : int or None, default=None
+        Sampling draws from the ``top_k`` most likely tokens only (all when None).
     max_epochs, batch_size, lr, optimizer, weight_decay, lr_schedule, warmup_fraction, \
 grad_clip, early_stopping, validation_fraction, patience, bucket, random_state, device, \
-n_jobs, verbose, callbacks
+n_jobs, verbose, callbacks, checkpoint_dir
         Training settings, as in :class:`~sknlp.neural.LSTMClassifier`. Early stopping
-        watches the hold-out's loss.
+        watches the hold-out's loss; ``checkpoint_dir`` saves each epoch and resumes an
+        interrupted training where it stopped.
 
     Attributes
     ----------
@@ -203,27 +446,52 @@ n_jobs, verbose, callbacks
         "target_tokenizer": [Tokenizer, None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "dim_feedforward": [Interval(Integral, 1, None, closed="left")],
+        "attention_temperature": [Interval(Real, 0, None, closed="neither"), None],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "max_length": [Interval(Integral, 1, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "decoding": [StrOptions(set(DECODINGS))],
+        "beam_size": [Interval(Integral, 1, None, closed="left")],
+        "length_penalty": [Interval(Real, 0, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "top_k": [Interval(Integral, 1, None, closed="left"), None],
+        "checkpoint_dir": [str, os.PathLike, None],
         **TRAINING_CONSTRAINTS,
     }
+    # How a fitted model writes, not how it trains: changing them never asks for a new fit
+    # (nor makes a checkpoint someone else's).
+    _decoding_params = ("decoding", "beam_size", "length_penalty", "temperature", "top_k")
 
     def __init__(self, *, architecture="rnn-attention", source_tokenizer=None,
-                 target_tokenizer=None, embedding_dim=128, hidden_size=256, dropout=0.2,
-                 max_length=100, label_smoothing=0.1, max_epochs=10, batch_size=64, lr=2e-3,
-                 optimizer="adamw", weight_decay=0.01, lr_schedule="linear",
-                 warmup_fraction=0.05, grad_clip=1.0, early_stopping=False,
-                 validation_fraction=None, patience=2, bucket=True, random_state=None,
-                 device="cpu", n_jobs=None, verbose=0, callbacks=None):
+                 target_tokenizer=None, embedding_dim=128, hidden_size=256, n_heads=4,
+                 n_layers=2, dim_feedforward=512, attention_temperature=None, dropout=0.2,
+                 max_length=100, label_smoothing=0.1, decoding="greedy", beam_size=5,
+                 length_penalty=0.6, temperature=1.0, top_k=None, max_epochs=10,
+                 batch_size=64, lr=2e-3, optimizer="adamw", weight_decay=0.01,
+                 lr_schedule="linear", warmup_fraction=0.05, grad_clip=1.0,
+                 early_stopping=False, validation_fraction=None, patience=2, bucket=True,
+                 random_state=None, device="cpu", n_jobs=None, verbose=0, callbacks=None,
+                 checkpoint_dir=None):
         self.architecture = architecture
         self.source_tokenizer = source_tokenizer
         self.target_tokenizer = target_tokenizer
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
+        self.n_heads = n_heads
+        self.n_layers = n_layers
+        self.dim_feedforward = dim_feedforward
+        self.attention_temperature = attention_temperature
         self.dropout = dropout
         self.max_length = max_length
         self.label_smoothing = label_smoothing
+        self.decoding = decoding
+        self.beam_size = beam_size
+        self.length_penalty = length_penalty
+        self.temperature = temperature
+        self.top_k = top_k
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -241,6 +509,7 @@ n_jobs, verbose, callbacks
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
 
     # -- data -----------------------------------------------------------------------------
 
@@ -300,13 +569,26 @@ n_jobs, verbose, callbacks
         self
         """
         check_params(self)
+        if self.architecture == "transformer" and self.hidden_size % self.n_heads:
+            raise ValueError(f"hidden_size={self.hidden_size} (the Transformer's width) is "
+                             f"not divisible by n_heads={self.n_heads}")
+        if self.checkpoint_dir is not None:  # before any work: a bad folder fails at once
+            check_checkpoint_dir(os.fspath(self.checkpoint_dir))
         src, tgt = self._check_pairs(X, y)
         with torch_threads(self.n_jobs):
             return self._fit(src, tgt)
 
+    def _module_class(self):
+        return Seq2SeqTransformer if self.architecture == "transformer" else Seq2SeqRNN
+
     def _fit(self, src, tgt):
-        self.source_tokenizer_ = (clone(self.source_tokenizer) if self.source_tokenizer
-                                  is not None else Tokenizer(num_words=30000, maxlen=None)).fit(src)
+        if self.source_tokenizer is not None:
+            self.source_tokenizer_ = clone(self.source_tokenizer)
+        elif _is_chinese_like(src):
+            self.source_tokenizer_ = Tokenizer(analyzer="char", split="", maxlen=None)
+        else:
+            self.source_tokenizer_ = Tokenizer(num_words=30000, maxlen=None)
+        self.source_tokenizer_.fit(src)
         self.target_tokenizer_ = (
             clone(self.target_tokenizer) if self.target_tokenizer is not None
             else Tokenizer(analyzer="char", lower=False, split=""))
@@ -318,21 +600,32 @@ n_jobs, verbose, callbacks
         ids, lengths = self._source_ids(src)
         inputs, outputs, target_lengths = self._target_arrays(tgt)
         self._seed_ = int(check_random_state(self.random_state).randint(2**31 - 1))
-        self._module_kwargs_ = dict(
-            src_vocab=max(self.source_tokenizer_.vocab_size_, 2), tgt_vocab=V + 2,
-            embedding_dim=self.embedding_dim, hidden_size=self.hidden_size,
-            attention=self.architecture == "rnn-attention", dropout=self.dropout)
+        vocab = dict(src_vocab=max(self.source_tokenizer_.vocab_size_, 2), tgt_vocab=V + 2)
+        if self.architecture == "transformer":
+            self._module_kwargs_ = dict(
+                **vocab, d_model=self.hidden_size, n_heads=self.n_heads,
+                n_layers=self.n_layers, dim_feedforward=self.dim_feedforward,
+                dropout=self.dropout, attention_temperature=self.attention_temperature)
+        else:
+            self._module_kwargs_ = dict(
+                **vocab, embedding_dim=self.embedding_dim, hidden_size=self.hidden_size,
+                attention=self.architecture == "rnn-attention", dropout=self.dropout)
         data = {"ids": ids, "lengths": lengths, "targets": inputs,
                 "target_lengths": target_lengths}
+        checkpoint = state = None
+        if self.checkpoint_dir is not None:
+            checkpoint, state = open_checkpoint(self, fingerprint(
+                self, self._seed_, module_kwargs=self._module_kwargs_,
+                arrays=(ids, inputs, outputs)), ("valid_loss", True))
         with seeded(self._seed_):
             self.net_ = build_net(
-                self, Seq2SeqRNN, self._module_kwargs_, n_rows=len(src), seed=self._seed_,
-                monitor=("valid_loss", True), net_class=_Seq2SeqNet,
+                self, self._module_class(), self._module_kwargs_, n_rows=len(src),
+                seed=self._seed_, monitor=("valid_loss", True), net_class=_Seq2SeqNet,
                 criterion=nn.CrossEntropyLoss(ignore_index=0,
                                               label_smoothing=self.label_smoothing),
-                fraction=validation_share(self), name="Seq2Seq")
+                fraction=validation_share(self), checkpoint=checkpoint, name="Seq2Seq")
             try:
-                self.interrupted_ = train(self.net_, data, outputs)
+                self.interrupted_ = train(self.net_, data, outputs, state)
             except TrainingDiverged:
                 for name in [k for k in vars(self) if k.endswith("_")]:
                     delattr(self, name)  # a diverged network is not a fitted model
@@ -341,8 +634,20 @@ n_jobs, verbose, callbacks
 
     # -- decoding -------------------------------------------------------------------------
 
+    def _search(self, module, memory, need_weights, generator):
+        common = dict(start_id=self.start_id_, end_id=self.end_id_,
+                      max_steps=self.max_length + 1, need_weights=need_weights)
+        if self.decoding == "beam" and self.beam_size > 1:
+            return search_beam(module, memory, beam_size=self.beam_size,
+                               length_penalty=self.length_penalty, **common)
+        if self.decoding == "sample":
+            return search_greedy(module, memory, temperature=self.temperature,
+                                 top_k=self.top_k, generator=generator, **common)
+        return search_greedy(module, memory, **common)
+
     def _decode(self, X, keep_attention=False):
         check_is_fitted(self, "net_")
+        check_params(self)
         docs = check_documents(X, allow_empty_corpus=True)
         if not docs:
             return [], []
@@ -351,32 +656,21 @@ n_jobs, verbose, callbacks
         module = self.net_.module_
         module.eval()
         device = next(module.parameters()).device
+        generator = None
+        if self.decoding == "sample":  # one draw per call, reproducible under random_state
+            generator = torch.Generator(device=device)
+            generator.manual_seed(int(check_random_state(self.random_state).randint(2**31 - 1)))
+        batch = 256 if self.decoding != "beam" else max(256 // self.beam_size, 16)
         outputs, attentions = [None] * len(docs), [None] * len(docs)
         with torch.no_grad(), torch_threads(self.n_jobs):
-            for start in range(0, len(docs), 256):
-                rows = order[start : start + 256]
+            for start in range(0, len(docs), batch):
+                rows = order[start : start + batch]
                 L = max(int(lengths[rows].max()), 1)
-                b_ids = torch.as_tensor(ids[rows, :L], device=device)
-                memory = module.encode(b_ids, torch.as_tensor(lengths[rows], device=device))
-                s = memory[3]
-                prev = torch.full((len(rows),), self.start_id_, dtype=torch.long,
-                                  device=device)
-                done = torch.zeros(len(rows), dtype=torch.bool, device=device)
-                tokens, weights = [], []
-                for _ in range(self.max_length + 1):
-                    logits, s, w = module.step(prev, s, memory)
-                    logits[:, : 1] = float("-inf")  # never write padding or the start id
-                    logits[:, self.start_id_] = float("-inf")
-                    prev = logits.argmax(-1)
-                    prev = torch.where(done, torch.zeros_like(prev), prev)
-                    tokens.append(prev)
-                    if keep_attention and w is not None:
-                        weights.append(w)
-                    done |= prev == self.end_id_
-                    if bool(done.all()):
-                        break
-                tokens = torch.stack(tokens, 1).cpu().numpy()  # (B, T)
-                w_all = torch.stack(weights, 1).cpu().numpy() if weights else None
+                memory = module.encode(torch.as_tensor(ids[rows, :L], device=device),
+                                       torch.as_tensor(lengths[rows], device=device))
+                tokens, w_all = self._search(module, memory, keep_attention, generator)
+                tokens = tokens.cpu().numpy()  # (B, T)
+                w_all = w_all.cpu().numpy() if w_all is not None else None
                 for j, row in enumerate(rows):
                     seq = tokens[j].tolist()
                     n = seq.index(self.end_id_) if self.end_id_ in seq else len(seq)
@@ -390,7 +684,7 @@ n_jobs, verbose, callbacks
         return self.joiner_.join(tokens).strip()
 
     def predict(self, X):
-        """Write the target text of each source (greedy decoding).
+        """Write the target text of each source (as ``decoding`` says).
 
         Parameters
         ----------
@@ -407,7 +701,8 @@ n_jobs, verbose, callbacks
     def attention_weights(self, X):
         """For each source: its tokens, the tokens written, and the attention matrix.
 
-        Only for ``architecture="rnn-attention"``.
+        Only for ``architecture="rnn-attention"`` and ``"transformer"`` (its last
+        decoder layer's attention over the source, averaged over the heads).
 
         Returns
         -------
@@ -416,9 +711,10 @@ n_jobs, verbose, callbacks
             the text), and a matrix of shape (n_output_tokens, n_source_tokens) whose rows
             sum to 1.
         """
-        if self.architecture != "rnn-attention":
-            raise ValueError("attention_weights needs architecture='rnn-attention'; "
-                             f"this model is {self.architecture!r}")
+        if self.architecture == "rnn":
+            raise ValueError("attention_weights needs architecture='rnn-attention' or "
+                             "'transformer': 'rnn' reads one fixed summary of the source "
+                             "and attends to nothing")
         docs = check_documents(X, allow_empty_corpus=True)
         outputs, attentions = self._decode(docs, keep_attention=True)
         src_ids, lengths = self._source_ids(docs) if docs else (None, None)
@@ -455,8 +751,8 @@ n_jobs, verbose, callbacks
 
     def _build(self, module_kwargs):
         return build_net(
-            self, Seq2SeqRNN, module_kwargs, n_rows=1, seed=0, monitor=("valid_loss", True),
-            net_class=_Seq2SeqNet, fraction=None, name="Seq2Seq",
+            self, self._module_class(), module_kwargs, n_rows=1, seed=0,
+            monitor=("valid_loss", True), net_class=_Seq2SeqNet, fraction=None, name="Seq2Seq",
             criterion=nn.CrossEntropyLoss(ignore_index=0,
                                           label_smoothing=self.label_smoothing))
 
@@ -472,7 +768,7 @@ n_jobs, verbose, callbacks
         net = state.pop("__net__", None)
         self.__dict__.update(state)
         if net is not None:
-            self.net_ = restore_net(self, Seq2SeqRNN, net, self._build)
+            self.net_ = restore_net(self, self._module_class(), net, self._build)
 
     @property
     def history_(self):
