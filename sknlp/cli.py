@@ -1,4 +1,5 @@
-"""The ``sknlp`` command: train, evaluate, compare and try text classifiers.
+"""The ``sknlp`` command: train, evaluate, compare and try text classifiers (and models that
+write text).
 
 ``sknlp`` alone (or ``python -m sknlp``) trains the default model on the default dataset
 and reports its test accuracy: IMDB when its archive is in the data home, otherwise the
@@ -11,6 +12,10 @@ Sub-commands::
     sknlp predict    MODEL [TEXT ...]          (texts from stdin when none are given)
     sknlp benchmark  [--dataset NAME | --data FILE] [--models a,b,c] [--plot FILE]
     sknlp demo       MODEL [--port PORT]
+
+``--model seq2seq`` learns to write a target text from a source text: ``--data FILE
+--text-col en --target-col zh`` (or, with no ``--data``, Tatoeba's English-Chinese pairs
+from the data home); it is scored by BLEU and chrF, and ``predict`` prints what it writes.
 
 Model files are written and read with :func:`sknlp.save` / :func:`sknlp.load`, a format that
 runs no code when read. A pickle or joblib file can run any code when it is loaded: the
@@ -29,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import DATASETS, TextSplit, load_file, load_split
+from .demo import writes_text
 from .zoo import MODELS, make_model, run_benchmark
 
 # Public names of earlier releases, now homed in sknlp.datasets and sknlp.zoo.
@@ -184,11 +190,52 @@ def _save(model, path, out):
     print(f"model saved to {path}", file=out)
 
 
+
+
+def _pairs_from_args(args):
+    """The train/test pairs of a text-to-text model: ``--data`` split with no text on both
+    sides, or Tatoeba's English-Chinese pairs from the data home."""
+    from .datasets import load_sentence_pairs, split_pairs
+
+    if args.data is None:
+        train = load_sentence_pairs(subset="train", data_home=args.data_home)
+        test = load_sentence_pairs(subset="test", data_home=args.data_home)
+        return TextSplit(train.data, np.array(train.target, dtype=object), test.data,
+                         np.array(test.target, dtype=object), "word",
+                         f"Tatoeba English-Chinese pairs ({len(train.data):,} train / "
+                         f"{len(test.data):,} test, no sentence on both sides)")
+    X, y = load_file(args.data, args.text_col, args.label_col, encoding=args.encoding)
+    return split_pairs(X, [str(t) for t in y], test_size=args.test_size,
+                       description=str(args.data))
+
+
+def _short(text, width=60):
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _report_text(model, X, y, out, fit_s=None):
+    """BLEU, chrF and speed of a text-writing model on pairs ``X, y``; a few examples."""
+    t = time.perf_counter()
+    scores = model.evaluate(X, [str(t) for t in y])
+    per_s = len(X) / max(time.perf_counter() - t, 1e-9)
+    bleu, chrf, outputs = scores["bleu"], scores["chrf"], scores["outputs"]
+    timing = f"fit {fit_s:.1f} s, " if fit_s is not None else ""
+    print(f"test BLEU: {bleu:.1f}  chrF: {chrf:.1f}  ({timing}{per_s:,.0f} sentences/s)",
+          file=out)
+    print("examples from the test split (source -> written | reference):", file=out)
+    for i in range(min(3, len(X))):
+        print(f"  {_short(X[i], 40)} -> {_short(outputs[i], 40)} | {_short(y[i], 40)}",
+              file=out)
+
+
 def cmd_train(args, out):
     from .utils._files import check_writable
 
     if args.output:
         check_writable(args.output)  # before the training, not after it
+    if MODELS[args.model].task == "text":
+        return _train_text(args, out)
     data = _data_from_args(args)
     model = _build(args.model, data.analyzer, parse_params(args.param))
     print(f"dataset: {data.description}", file=out)
@@ -221,10 +268,41 @@ def cmd_train(args, out):
     return 0
 
 
+def _train_text(args, out):
+    data = _pairs_from_args(args)
+    model = _build(args.model, data.analyzer, parse_params(args.param))
+    print(f"dataset: {data.description}", file=out)
+    print(f"model  : {args.model} ({MODELS[args.model].description})", file=out)
+    t = time.perf_counter()
+    model.fit(data.X_train, data.y_train)
+    t_fit = time.perf_counter() - t
+    if _interrupted(model):
+        if args.output and args.save_interrupted:
+            _save(model, args.output, out)
+        else:
+            print("nothing saved (pass --save-interrupted to keep the last finished epoch)",
+                  file=out)
+        raise KeyboardInterrupt
+    _report_text(model, data.X_test, data.y_test, out, fit_s=t_fit)
+    if args.output:
+        _save(model, args.output, out)
+    return 0
+
+
 def cmd_evaluate(args, out):
     from sklearn.metrics import classification_report
 
     model = _load_model(args.model_file, args)
+    if writes_text(model):
+        if args.data is not None:  # a file given to evaluate is a test set: scored whole
+            X, y = load_file(args.data, args.text_col, args.label_col, encoding=args.encoding)
+            description = f"{args.data} ({len(X):,} pairs, all scored)"
+        else:
+            data = _pairs_from_args(args)
+            X, y, description = data.X_test, data.y_test, data.description
+        print(f"dataset: {description}", file=out)
+        _report_text(model, X, y, out)
+        return 0
     if args.data is not None:  # a file given to evaluate is a test set: scored whole
         X, y = load_file(args.data, args.text_col, args.label_col, encoding=args.encoding)
         data = TextSplit([], np.array([]), X, y, args.analyzer or "word",
@@ -263,6 +341,14 @@ def cmd_predict(args, out):
     texts = args.texts or _stdin_lines(args.encoding)
     if not texts:
         raise ValueError("no text to classify: pass texts as arguments or on stdin")
+    if writes_text(model):
+        for text, written in zip(texts, model.predict(texts)):
+            if args.json:
+                print(json.dumps({"text": text, "output": written}, ensure_ascii=False),
+                      file=out)
+            else:
+                print(f"{written}\t{text}", file=out)
+        return 0
     proba = model.predict_proba(texts)
     classes = [c.item() if hasattr(c, "item") else c for c in model.classes_]
     for text, p in zip(texts, proba):
@@ -282,6 +368,10 @@ def cmd_benchmark(args, out):
     unknown = [m for m in names if m not in MODELS]
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
+    writers = [m for m in names if MODELS[m].task == "text"]
+    if writers:
+        raise ValueError(f"{', '.join(writers)} writes text and benchmark compares "
+                         "classifiers: train it with `sknlp train --model seq2seq`")
     data = _data_from_args(args)
     params = _params_for(names, data.analyzer, parse_params(args.param))
     print(f"dataset: {data.description}", file=out)
@@ -323,8 +413,9 @@ def _add_data_args(p):
     p.add_argument("--data", metavar="FILE",
                    help="a CSV, TSV, JSON-lines or Parquet file instead of a dataset")
     p.add_argument("--text-col", default="text", help="text column of --data (default: text)")
-    p.add_argument("--label-col", default="label",
-                   help="label column of --data (default: label)")
+    p.add_argument("--label-col", "--target-col", dest="label_col", default="label",
+                   help="label column of --data, or target text column for --model seq2seq "
+                        "(default: label)")
     p.add_argument("--test-size", type=float, default=0.2,
                    help="held-out fraction of --data or of the Chinese reviews (default: 0.2)")
     p.add_argument("--analyzer", choices=["word", "char"], default=None,
@@ -390,7 +481,9 @@ def build_parser():
     p.add_argument("model_file", metavar="MODEL")
     p.add_argument(PICKLE_HINT, action="store_true",
                    help="also read a pickle/joblib MODEL (it can run code: trusted files only)")
-    p.add_argument("--title", default="sknlp text classifier", help="the page's title")
+    p.add_argument("--title", default=None,
+                   help="the page's title (default: sknlp text classifier, or sknlp text to "
+                        "text for a seq2seq model)")
     p.add_argument("--placeholder", default="Type a text...",
                    help="what the empty input box says, e.g. 'Type a review...'")
     p.add_argument("--examples", metavar="FILE",

@@ -1,9 +1,10 @@
-"""The model zoo: named, ready-to-fit text classifiers with settings that work out of the box.
+"""The model zoo: named, ready-to-fit models with settings that work out of the box: text
+classifiers, and ``seq2seq``, which writes text.
 
 The ``sknlp`` command, the benchmarks and the docs build their models here. A model joins the
-zoo with :func:`register_model`: a name, a one-line description and a function that builds a
+zoo with :func:`register_model`: a name, a one-line description, a function that builds a
 fresh, unfitted estimator for an analyzer (``"word"``, or ``"char"`` for languages written
-without spaces).
+without spaces), and its task (``"classify"``, or ``"text"`` for text in, text out).
 
 >>> from sknlp.zoo import MODELS, make_model
 >>> sorted(MODELS)[:4]
@@ -26,12 +27,13 @@ class ModelSpec:
     name: str
     description: str
     build: object  # analyzer -> unfitted estimator
+    task: str = "classify"  # or "text": its targets are texts
 
 
 MODELS = {}
 
 
-def register_model(name, description, build):
+def register_model(name, description, build, *, task="classify"):
     """Add a model to :data:`MODELS`.
 
     Parameters
@@ -42,8 +44,12 @@ def register_model(name, description, build):
         One line for ``sknlp --help`` and the docs.
     build : callable
         ``build(analyzer)`` returns a fresh, unfitted estimator.
+    task : {"classify", "text"}, default="classify"
+        What the model's targets are: labels, or texts (a model that writes text).
     """
-    MODELS[name] = ModelSpec(name, description, build)
+    if task not in ("classify", "text"):
+        raise ValueError(f"task should be 'classify' or 'text', got {task!r}")
+    MODELS[name] = ModelSpec(name, description, build, task)
 
 
 def make_model(name, analyzer="word"):
@@ -152,6 +158,14 @@ def _minilm(analyzer):
     return PretrainedClassifier(max_epochs=3, lr=5e-5, batch_size=16, **defaults)
 
 
+def _seq2seq(analyzer):
+    from .neural import Seq2Seq
+
+    # The source's tokens (words, or characters for Chinese) are chosen from the data.
+    return Seq2Seq(architecture="rnn-attention", early_stopping=True, random_state=0,
+                   verbose=1)
+
+
 register_model("ngram", "NB-weighted word (or char) 1-3-grams + logistic regression "
                "(Wang & Manning 2012)", _ngram)
 register_model("bow", "tf-idf bag of words + logistic regression", _bow)
@@ -168,6 +182,9 @@ register_model("transformer", "TransformerClassifier: a small encoder trained fr
                _transformer)
 register_model("minilm", "PretrainedClassifier fine-tuning the shipped MiniLM model "
                "(extra [hf])", _minilm)
+register_model("seq2seq", "Seq2Seq: writes a target text for each source text (encoder-"
+               "decoder with attention; --target-col names the target)", _seq2seq,
+               task="text")
 
 
 def run_benchmark(models, split, params=None, *, progress=True):

@@ -147,7 +147,65 @@ def small_csv(imdb_small, tmp_path_factory):
 def test_every_model_of_the_command_covers_the_quick_start():
     from sknlp.cli import MODELS
 
-    assert set(QUICK) == set(MODELS)
+    assert set(QUICK) | {"seq2seq"} == set(MODELS)  # seq2seq: its own test below
+
+
+@pytest.fixture(scope="module")
+def pairs_csv(imdb_home, tmp_path_factory):
+    """Real English-Chinese pairs (their attribution kept, as the licence asks) as a CSV."""
+    from sknlp.datasets import load_sentence_pairs
+
+    if not (imdb_home / "cmn.txt").is_file():
+        pytest.skip("cmn.txt not in the data home")
+    frame = load_sentence_pairs(subset="train", data_home=imdb_home, as_frame=True).frame
+    path = tmp_path_factory.mktemp("pairs") / "pairs.csv"
+    frame.iloc[:800][["en", "cmn", "attribution"]].rename(columns={"cmn": "zh"}).to_csv(
+        path, index=False)
+    return path
+
+
+def test_seq2seq_train_predict_evaluate_demo(pairs_csv, tmp_path, capsys):
+    model = tmp_path / "s2s.sknlp"
+    quick = ["--param", "max_epochs=1", "--param", "embedding_dim=16", "--param",
+             "hidden_size=16", "--param", "verbose=0"]
+    assert main(["train", str(pairs_csv), "--model", "seq2seq", "--text-col", "en",
+                 "--target-col", "zh", *quick, "--output", str(model)]) == 0, \
+        capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "no text on both sides" in out and "test BLEU: " in out and "chrF: " in out
+    assert "source -> written | reference" in out and f"model saved to {model}" in out
+    assert main(["predict", str(model), "I love you.", "Where is the station?", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in rows] == ["I love you.", "Where is the station?"]
+    assert all(isinstance(r["output"], str) and "label" not in r for r in rows)
+    assert main(["evaluate", str(model), "--data", str(pairs_csv), "--text-col", "en",
+                 "--target-col", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "800 pairs, all scored" in out and "test BLEU: " in out
+    assert main(["benchmark", str(pairs_csv), "--models", "ngram,seq2seq"]) == 1
+    assert "seq2seq writes text" in capsys.readouterr().err
+    gr = pytest.importorskip("gradio")
+    from sknlp.cli import load_model
+    from sknlp.demo import make_demo, write
+
+    loaded = load_model(model)
+    assert isinstance(make_demo(loaded), gr.Blocks)  # what `sknlp demo` serves
+    output, figure = write(loaded, "I love you.")
+    assert output == loaded.predict(["I love you."])[0]
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["i", "love", "you"]
+
+
+def test_seq2seq_without_a_file_trains_on_the_tatoeba_pairs(imdb_home):
+    import argparse
+
+    from sknlp.cli import _pairs_from_args
+
+    if not (imdb_home / "cmn.txt").is_file():
+        pytest.skip("cmn.txt not in the data home")
+    data = _pairs_from_args(argparse.Namespace(data=None, data_home=imdb_home))
+    assert (len(data.X_train), len(data.X_test)) == (26237, 2918)
+    assert not set(data.X_train) & set(data.X_test)
 
 
 @pytest.mark.parametrize("name", list(QUICK))

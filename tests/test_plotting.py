@@ -8,9 +8,12 @@ mpl.use("Agg")
 import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
+from sknlp.datasets import make_dates  # noqa: E402
 from sknlp.embeddings import Word2Vec  # noqa: E402
-from sknlp.neural import LSTMClassifier  # noqa: E402
+from sknlp.neural import LSTMClassifier, Seq2Seq  # noqa: E402
 from sknlp.plotting import (  # noqa: E402
+    _plots,
+    plot_alignment,
     plot_attention,
     plot_benchmark,
     plot_confusion_matrix,
@@ -66,6 +69,33 @@ def test_attention_heatmap_labels_every_token(attention_lstm, tmp_path):
     render(ax, tmp_path, "attention")
     with pytest.raises(TypeError, match="one document"):
         plot_attention(clf, X[:2])
+
+
+def test_alignment_picture_labels_source_and_output(tmp_path):
+    X, y = make_dates(2000, random_state=0)
+    model = Seq2Seq(embedding_dim=16, hidden_size=32, max_epochs=3, lr=5e-3,
+                    random_state=0).fit(X, y)
+    text = "the 3rd of March 1999"
+    ax = plot_alignment(model, text)
+    [(src, out, w)] = model.attention_weights([text])
+    assert [t.get_text() for t in ax.get_xticklabels()] == src
+    assert [t.get_text() for t in ax.get_yticklabels()] == out and out[-1] == "</s>"
+    np.testing.assert_allclose(ax.images[0].get_array(), w)
+    render(ax, tmp_path, "alignment")
+    with pytest.raises(TypeError, match="one source text"):
+        plot_alignment(model, [text])
+    fixed = Seq2Seq(architecture="rnn", embedding_dim=8, hidden_size=8, max_epochs=1)
+    with pytest.raises(ValueError, match="attends to nothing"):
+        plot_alignment(fixed.fit(X[:50], y[:50]), text)
+
+
+def test_chinese_labels_get_a_chinese_font_or_a_clear_warning(monkeypatch):
+    # The fonts a machine has vary; the list of known Chinese fonts is emptied to see the
+    # warning a user without one gets.
+    monkeypatch.setattr(_plots, "_CJK_FONTS", ())
+    with pytest.warns(UserWarning, match="no font with Chinese characters"):
+        assert _plots._font_family(["我", "</s>"]) is None
+    assert _plots._font_family(["the", "</s>"]) is None  # no Chinese: the default font
 
 
 def test_confusion_matrix_counts_the_test_documents(attention_lstm, imdb_small, tmp_path):

@@ -59,6 +59,26 @@ def test_transformer_learns_dates_and_shows_its_alignment(dates, transformer_mod
     assert w[:4].mean(0).argmax() == src.index("1999")
 
 
+@pytest.mark.parametrize("model", ["attention_model", "transformer_model"])
+def test_step_by_step_decoding_matches_training(model, dates, request):
+    # Decoding feeds one token at a time (the Transformer from its cached keys and values);
+    # given the same tokens it must compute what teacher forcing computed in training.
+    model = request.getfixturevalue(model)
+    X, y = dates[1][0][:16], dates[1][1][:16]
+    module = model.net_.module_.eval()
+    ids, lengths = model._source_ids(X)
+    inputs, _, _ = model._target_arrays(y)
+    ids, lengths, inputs = map(torch.as_tensor, (ids, lengths, inputs))
+    with torch.no_grad():
+        full = module(ids, lengths, inputs)
+        memory = module.encode(ids, lengths)
+        state, steps = module.init_state(memory), []
+        for t in range(inputs.shape[1]):
+            logits, state, _ = module.step(inputs[:, t], state, memory)
+            steps.append(logits)
+    torch.testing.assert_close(torch.stack(steps, 1), full, rtol=1e-4, atol=1e-4)
+
+
 def _log_likelihood(model, X, outputs):
     """Sum of the model's log-probabilities of writing ``outputs`` (end included)."""
     module = model.net_.module_.eval()

@@ -147,6 +147,50 @@ def load_sentence_pairs(*, pair="cmn", subset="all", reverse=False, data_home=No
     return bunch
 
 
+def split_pairs(X, y, *, test_size=0.1, description="sentence pairs"):
+    """A train/test split of text pairs in which no text, source or target, is on both
+    sides: pairs that share a sentence go to the same side (as in
+    :func:`load_sentence_pairs`), chosen by a hash of their first source text, so the split
+    does not depend on the rows' order.
+
+    Parameters
+    ----------
+    X, y : sequences of str
+        Source and target texts, pair by pair.
+    test_size : float, default=0.1
+        About this share of the pairs (by groups) is held out.
+    description : str
+        What the data is, for reports.
+
+    Returns
+    -------
+    split : TextSplit
+        ``y_train`` and ``y_test`` are arrays of texts; ``analyzer`` is ``"char"`` when the
+        sources are mostly Chinese characters.
+    """
+    from ..utils._text import mostly_chinese
+    from ..utils._validation import check_documents
+    from ._splits import TextSplit
+
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size should be between 0 and 1, got {test_size!r}")
+    X = check_documents(X)
+    y = check_documents(y, name="y")
+    if len(X) != len(y):
+        raise ValueError(f"X and y have different lengths: {len(X)} sources, {len(y)} "
+                         "targets")
+    test = _test_mask(X, _groups(X, y), test_size)
+    if test.all() or not test.any():
+        raise ValueError(f"{len(X)} pairs are too few to hold {test_size:.0%} out as a test "
+                         "set with no text on both sides")
+    tr, te = np.flatnonzero(~test), np.flatnonzero(test)
+    return TextSplit([X[i] for i in tr], np.array([y[i] for i in tr], dtype=object),
+                     [X[i] for i in te], np.array([y[i] for i in te], dtype=object),
+                     "char" if mostly_chinese(X) else "word",
+                     f"{description} ({len(tr):,} train / {len(te):,} test pairs, no text on "
+                     "both sides)")
+
+
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"]
 _ORDINALS = {1: "first", 2: "second", 3: "third", 5: "fifth", 8: "eighth", 9: "ninth",

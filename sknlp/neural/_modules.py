@@ -205,7 +205,11 @@ class MultiHeadSelfAttention(nn.Module):
 class CrossAttention(nn.Module):
     """Multi-head attention of queries ``x`` (B, T, C) over a memory (B, S, C), with the
     same temperature as :class:`MultiHeadSelfAttention`; ``keep`` (B, T or 1, S) says which
-    memory positions each query may look at (padding, or the future under a causal mask)."""
+    memory positions each query may look at (padding, or the future under a causal mask).
+
+    The memory's keys and values (:meth:`keys_values`) can be computed once and reused by
+    :meth:`attend`, as a decoder does at each step of writing.
+    """
 
     def __init__(self, d_model, n_heads, dropout=0.1, temperature=None):
         super().__init__()
@@ -218,16 +222,25 @@ class CrossAttention(nn.Module):
         self.proj = nn.Linear(d_model, d_model)
         self.dropout = dropout
 
-    def forward(self, x, memory, keep, return_attention=False):
+    def _heads(self, x):
+        B, T, _ = x.shape
+        return x.view(B, T, self.n_heads, self.d_k).transpose(1, 2)  # (B, nh, T, dk)
+
+    def keys_values(self, memory):
+        """Keys and values of ``memory`` (B, S, C): two (B, nh, S, dk)."""
+        k, v = self.kv(memory).split(memory.shape[-1], dim=2)
+        return self._heads(k), self._heads(v)
+
+    def attend(self, x, k, v, keep, return_attention=False):
+        """Attention of ``x`` (B, T, C) over keys and values from :meth:`keys_values`;
+        ``keep`` broadcasts to (B, T, S)."""
         B, T, C = x.shape
-        S = memory.shape[1]
-        q = self.q(x).view(B, T, self.n_heads, self.d_k).transpose(1, 2)  # (B, nh, T, dk)
-        k, v = (t.view(B, S, self.n_heads, self.d_k).transpose(1, 2)
-                for t in self.kv(memory).split(C, dim=2))  # (B, nh, S, dk) each
-        y, att = attend(q, k, v, keep[:, None], self.temperature,
+        y, att = attend(self._heads(self.q(x)), k, v, keep[:, None], self.temperature,
                         self.dropout if self.training else 0.0, return_attention)
-        y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
-        return self.proj(y), att
+        return self.proj(y.transpose(1, 2).contiguous().view(B, T, C)), att
+
+    def forward(self, x, memory, keep, return_attention=False):
+        return self.attend(x, *self.keys_values(memory), keep, return_attention)
 
 
 class EncoderBlock(nn.Module):

@@ -27,6 +27,7 @@ from skorch import NeuralNet
 from torch import nn
 
 from ..preprocessing import Tokenizer
+from ..utils._text import mostly_chinese
 from ..utils._validation import check_documents
 from ._engine import (
     TRAINING_CONSTRAINTS,
@@ -150,13 +151,21 @@ class DecoderBlock(nn.Module):
                                  nn.Linear(dim_feedforward, d_model))
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, x, causal, memory, memory_keep, return_attention=False):
+    def forward(self, x, causal, memory_kv, memory_keep, past=None, return_attention=False):
+        """``x`` (B, T, C): the target's positions, or only the newest ones when ``past``
+        holds the self-attention's keys and values (B, nh, t, dk) of the earlier ones.
+        Returns the output, this layer's keys and values (past included) and the attention
+        over the memory (B, nh, T, S) or None."""
         h = self.ln1(x)
-        x = x + self.drop(self.self_attn(h, h, causal)[0])  # (B, T, C)
-        a, att = self.cross_attn(self.ln2(x), memory, memory_keep, return_attention)
+        k, v = self.self_attn.keys_values(h)
+        if past is not None:
+            k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
+        x = x + self.drop(self.self_attn.attend(h, k, v, causal)[0])  # (B, T, C)
+        a, att = self.cross_attn.attend(self.ln2(x), *memory_kv, memory_keep,
+                                        return_attention)
         x = x + self.drop(a)
         x = x + self.drop(self.mlp(self.ln3(x)))
-        return x, att  # att: (B, nh, T, S) or None
+        return x, (k, v), att
 
 
 class Seq2SeqTransformer(nn.Module):
@@ -165,8 +174,8 @@ class Seq2SeqTransformer(nn.Module):
     output; the target embeddings double as the output layer (Press & Wolf 2017).
 
     The attention's ``temperature`` is the classifiers' ``attention_temperature``
-    (``sqrt(d_k)`` by default). Decoding runs the decoder over the whole prefix at each
-    step: outputs of tens of tokens cost little more than with a cache.
+    (``sqrt(d_k)`` by default). Decoding keeps each layer's keys and values of the tokens
+    written so far, and of the source, so a step costs one position, not the whole prefix.
     """
 
     def __init__(self, src_vocab, tgt_vocab, d_model=256, n_heads=4, n_layers=2,
@@ -189,46 +198,53 @@ class Seq2SeqTransformer(nn.Module):
         self.ln_dec = nn.LayerNorm(d_model)
         self.drop = nn.Dropout(dropout)
 
-    def _embed(self, embedding, ids):
-        T = ids.shape[1]
-        pos = (self.positions[:T] if T <= len(self.positions)
-               else sinusoidal_positions(T, self.d_model).to(self.positions.device))
+    def _embed(self, embedding, ids, start=0):
+        T = start + ids.shape[1]
+        pos = (self.positions[start:T] if T <= len(self.positions)
+               else sinusoidal_positions(T, self.d_model).to(self.positions.device)[start:])
         return self.drop(embedding(ids) * math.sqrt(self.d_model) + pos)  # (B, T, C)
 
     def encode(self, ids, lengths):
-        """The memory of a batch of sources: encoder output (B, S, C) and its mask (B, S)."""
+        """The memory of a batch of sources: the source mask (B, S), then each decoder
+        layer's keys and values over the encoder's output (B, nh, S, dk)."""
         mask = _mask(lengths.clamp(min=1), ids.shape[1])
         x = self._embed(self.src_embedding, ids)
         for block in self.encoder:
             x, _ = block(x, mask)
-        return self.ln_enc(x), mask
+        x = self.ln_enc(x)
+        return (mask, *[t for block in self.decoder
+                        for t in block.cross_attn.keys_values(x)])
 
-    def init_state(self, memory):
-        """The target written so far: nothing yet, (B, 0)."""
-        return torch.zeros(len(memory[0]), 0, dtype=torch.long, device=memory[0].device)
-
-    def decode(self, targets, memory, return_attention=False):
-        """Logits (B, T, V) for the decoder inputs ``targets`` (B, T), and the last
-        layer's attention over the source, averaged over heads (B, T, S), or None."""
-        enc, mask = memory
-        T = targets.shape[1]
-        causal = torch.ones(T, T, dtype=torch.bool, device=targets.device).tril()[None]
-        x = self._embed(self.tgt_embedding, targets)
-        att = None
+    def _decode(self, x, memory, past, causal, return_attention):
+        mask = memory[0][:, None, :]  # (B, 1, S)
+        cache, att = [], None
         for i, block in enumerate(self.decoder):
             last = return_attention and i == len(self.decoder) - 1
-            x, att = block(x, causal, enc, mask[:, None, :], last)
+            x, kv, att = block(x, causal, memory[1 + 2 * i : 3 + 2 * i], mask,
+                               past[2 * i : 2 * i + 2] if past else None, last)
+            cache.extend(kv)
         logits = self.ln_dec(x) @ self.tgt_embedding.weight.T  # (B, T, V)
-        return logits, (att.mean(1) if att is not None else None)
+        return logits, tuple(cache), (att.mean(1) if att is not None else None)
+
+    def init_state(self, memory):
+        """Each decoder layer's keys and values of the target written so far: none yet."""
+        B, nh, _, dk = memory[1].shape
+        empty = memory[1].new_zeros(B, nh, 0, dk)
+        return tuple(empty for _ in range(2 * len(self.decoder)))
 
     def step(self, prev, state, memory, need_weights=False):
-        tokens = torch.cat([state, prev[:, None]], 1)  # (B, t)
-        logits, att = self.decode(tokens, memory, need_weights)
-        return logits[:, -1], tokens, (att[:, -1] if att is not None else None)
+        t = state[0].shape[2]  # tokens written before ``prev``
+        x = self._embed(self.tgt_embedding, prev[:, None], start=t)  # (B, 1, C)
+        keep = torch.ones(1, 1, t + 1, dtype=torch.bool, device=prev.device)
+        logits, state, att = self._decode(x, memory, state, keep, need_weights)
+        return logits[:, -1], state, (att[:, -1] if att is not None else None)
 
     def forward(self, ids, lengths, targets, target_lengths=None):
         """Teacher forcing: logits (B, T, V) for the decoder inputs ``targets`` (B, T)."""
-        return self.decode(targets, self.encode(ids, lengths))[0]
+        T = targets.shape[1]
+        causal = torch.ones(T, T, dtype=torch.bool, device=targets.device).tril()[None]
+        return self._decode(self._embed(self.tgt_embedding, targets),
+                            self.encode(ids, lengths), None, causal, False)[0]
 
 
 def _take(x, idx):
@@ -336,15 +352,6 @@ class _Seq2SeqNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = y_true.to(y_pred.device)
         return self.criterion_(y_pred.transpose(1, 2), y_true)  # (B, V, T) vs (B, T)
-
-
-def _is_chinese_like(texts):
-    """Whether most of the characters of ``texts`` are CJK ideographs (no spaces between
-    words): such targets read best as characters."""
-    sample = "".join(texts[:2000])
-    letters = [ch for ch in sample if not ch.isspace()]
-    cjk = sum("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in letters)
-    return bool(letters) and cjk / len(letters) > 0.3
 
 
 class Seq2Seq(BaseEstimator):
@@ -584,7 +591,7 @@ n_jobs, verbose, callbacks, checkpoint_dir
     def _fit(self, src, tgt):
         if self.source_tokenizer is not None:
             self.source_tokenizer_ = clone(self.source_tokenizer)
-        elif _is_chinese_like(src):
+        elif mostly_chinese(src):
             self.source_tokenizer_ = Tokenizer(analyzer="char", split="", maxlen=None)
         else:
             self.source_tokenizer_ = Tokenizer(num_words=30000, maxlen=None)
@@ -593,7 +600,7 @@ n_jobs, verbose, callbacks, checkpoint_dir
             clone(self.target_tokenizer) if self.target_tokenizer is not None
             else Tokenizer(analyzer="char", lower=False, split=""))
         self.target_tokenizer_.fit(tgt)
-        self.bleu_tokenize_ = "zh" if _is_chinese_like(tgt) else "13a"
+        self.bleu_tokenize_ = "zh" if mostly_chinese(tgt) else "13a"
         self.joiner_ = "" if self.target_tokenizer_.analyzer == "char" else " "
         V = self.target_tokenizer_.vocab_size_
         self.start_id_, self.end_id_ = V, V + 1
@@ -727,25 +734,35 @@ n_jobs, verbose, callbacks, checkpoint_dir
 
     # -- scoring --------------------------------------------------------------------------
 
-    def _sacrebleu(self):
+    def evaluate(self, X, y):
+        """Write the outputs of ``X`` once and score them against the references ``y``.
+
+        Returns
+        -------
+        scores : dict
+            ``"bleu"``: corpus BLEU (Papineni et al. 2002) through sacrebleu, with its
+            ``"zh"`` tokenization for Chinese targets and ``"13a"`` otherwise; ``"chrf"``:
+            corpus chrF (Popović 2015); ``"outputs"``: the texts written.
+        """
         from ..utils._optional import import_optional
 
-        return import_optional("sacrebleu", extra="seq2seq", purpose="BLEU and chrF scores")
+        sacrebleu = import_optional("sacrebleu", extra="seq2seq",
+                                    purpose="BLEU and chrF scores")
+        src, refs = self._check_pairs(X, y)
+        outputs = self.predict(src)
+        return {"bleu": float(sacrebleu.corpus_bleu(outputs, [refs],
+                                                    tokenize=self.bleu_tokenize_).score),
+                "chrf": float(sacrebleu.corpus_chrf(outputs, [refs]).score),
+                "outputs": outputs}
 
     def score(self, X, y):
-        """Corpus BLEU of the predictions against the references ``y`` (0-100).
-
-        sacrebleu's ``"zh"`` tokenization for Chinese targets, ``"13a"`` otherwise.
-        """
-        src, refs = self._check_pairs(X, y)
-        hyps = self.predict(src)
-        return float(self._sacrebleu().corpus_bleu(hyps, [refs],
-                                                   tokenize=self.bleu_tokenize_).score)
+        """Corpus BLEU (0-100) of the outputs against the references ``y``, as
+        :meth:`evaluate` computes it."""
+        return self.evaluate(X, y)["bleu"]
 
     def chrf(self, X, y):
-        """Corpus chrF (Popović 2015) of the predictions against the references ``y``."""
-        src, refs = self._check_pairs(X, y)
-        return float(self._sacrebleu().corpus_chrf(self.predict(src), [refs]).score)
+        """Corpus chrF (0-100) of the outputs against the references ``y``."""
+        return self.evaluate(X, y)["chrf"]
 
     # -- safe persistence (sknlp.save / sknlp.load) ---------------------------------------
 

@@ -1,15 +1,18 @@
 """Plots that show what a table of numbers hides: training curves, attention over the
-tokens of a document, a confusion matrix, a map of word vectors with an analogy, and the
-effect of the softmax temperature.
+tokens of a document, a translation's alignment, a confusion matrix, a map of word vectors
+with an analogy, and the effect of the softmax temperature.
 
 Every function draws on ``ax`` (a new figure when it is None) and returns the Axes, so the
 caller can add to it or save it with ``ax.figure.savefig(...)``.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._optional import import_optional
+from ..utils._text import is_cjk
 
 
 def _plt():
@@ -126,6 +129,73 @@ def plot_attention(estimator, text, *, max_tokens=120, tokens_per_row=12, ax=Non
     best = int(np.argmax(proba))
     ax.set_title(f"Attention over the tokens: predicted {estimator.classes_[best]} "
                  f"({proba[best]:.2f})")
+    return ax
+
+
+# Fonts with Chinese glyphs, most common first; matplotlib's default font has none.
+_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+              "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
+              "Arial Unicode MS")
+
+
+def _is_cjk(text):
+    return any(is_cjk(ch) or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+               for ch in text)  # ideographs, CJK punctuation, full-width forms
+
+
+def _font_family(labels):
+    """A font family list that draws ``labels``: a CJK font first where a label needs one
+    (with a warning when the machine has none), else matplotlib's default."""
+    if not any(_is_cjk(label) for label in labels):
+        return None
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for name in _CJK_FONTS:
+        if name in known:
+            return [name, "DejaVu Sans"]
+    warnings.warn("no font with Chinese characters is installed for matplotlib, so they "
+                  "show as boxes: install one (for example Noto Sans CJK or WenQuanYi Micro "
+                  "Hei) and clear matplotlib's font cache", UserWarning, stacklevel=3)
+    return None
+
+
+def plot_alignment(estimator, text, *, ax=None):
+    """The alignment picture of an encoder-decoder: how much each written token attended
+    to each source token (Bahdanau et al. 2015, figure 3).
+
+    Parameters
+    ----------
+    estimator : fitted Seq2Seq
+        With ``architecture="rnn-attention"`` or ``"transformer"``.
+    text : str
+        One source text.
+    ax : matplotlib Axes, default=None
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        Rows are the tokens written (``</s>`` where the model ended), columns the source's.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"plot_alignment takes one source text as a str, got "
+                        f"{type(text).__name__}")
+    check_is_fitted(estimator)
+    [(source, output, weights)] = estimator.attention_weights([text])
+    if not source:
+        raise ValueError("the source has no token the model reads; there is no alignment "
+                         "to show")
+    weights = np.asarray(weights)
+    ax = _axes(ax, (max(3.0, 0.45 * len(source) + 1.5), max(2.5, 0.35 * len(output) + 1)))
+    image = ax.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+    family = _font_family(source + output)
+    font = {"fontfamily": family} if family else {}
+    ax.set_xticks(range(len(source)), source, rotation=60, ha="right", **font)
+    ax.set_yticks(range(len(output)), output, **font)
+    ax.set_xlabel("source")
+    ax.set_ylabel("written")
+    ax.figure.colorbar(image, ax=ax, label="attention weight", fraction=0.04)
+    ax.set_title("Alignment", **font)
     return ax
 
 
