@@ -3,9 +3,10 @@
 Transformers: :class:`Tokenizer`, :class:`BagOfWords`, :class:`NGram` (in
 ``sknlp.preprocessing``), :class:`Word2Vec`, :class:`FastText` and :class:`Doc2Vec` (in
 ``sknlp.embeddings``). Classifiers: :class:`LSTMClassifier` and :class:`TransformerClassifier`,
-and text-to-text :class:`Seq2Seq` (in ``sknlp.neural``). gensim and torch are imported on
-first use of the names that need them. Datasets live in ``sknlp.datasets``. :func:`save`
-and :func:`load` store models in a format that runs no code when read.
+text to text :class:`Seq2Seq`, and :class:`LanguageModel` (in ``sknlp.neural``). gensim and
+torch are imported on first use of the names that need them. Datasets live in
+``sknlp.datasets``. :func:`save` and :func:`load` store models in a format that runs no code
+when read.
 """
 
 __version__ = "0.1.0.dev0"
@@ -14,15 +15,14 @@ from ._persist import ModelFileError, UntrustedTypeError, load, save  # noqa: E4
 from .preprocessing import BagOfWords, NGram, NGramSequences, Tokenizer, ngrams  # noqa: E402
 
 __all__ = ["BagOfWords", "DistilledClassifier", "Doc2Vec", "FastText", "LSTMClassifier",
-           "ModelFileError", "NGram", "NGramSequences", "PretrainedClassifier", "Seq2Seq",
-           "Tokenizer",
-           "TransformerClassifier", "UntrustedTypeError", "Word2Vec", "__version__", "load",
-           "ngrams", "save"]
+           "LanguageModel", "ModelFileError", "NGram", "NGramSequences", "PretrainedClassifier",
+           "Seq2Seq", "Tokenizer", "TransformerClassifier", "UntrustedTypeError", "Word2Vec",
+           "__version__", "load", "ngrams", "save"]
 
 _LAZY = {"Word2Vec": "embeddings", "Doc2Vec": "embeddings", "FastText": "embeddings",
          "LSTMClassifier": "neural", "DistilledClassifier": "neural",
          "TransformerClassifier": "neural", "PretrainedClassifier": "neural",
-         "Seq2Seq": "neural"}
+         "Seq2Seq": "neural", "LanguageModel": "neural"}
 
 
 def __getattr__(name):

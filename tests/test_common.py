@@ -8,7 +8,7 @@ from sklearn.base import is_classifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from sknlp.neural import LSTMClassifier
+from sknlp.neural import LanguageModel, LSTMClassifier
 from sknlp.preprocessing import BagOfWords, Tokenizer
 from sknlp.utils.discovery import all_estimators
 from sknlp.utils.estimator_checks import text_estimator_checks
@@ -57,7 +57,11 @@ INIT_PARAMS = {
                         "tokenizer": Tokenizer(num_words=300, maxlen=40), "random_state": 0},
                        {"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1, "pooling":
                         "attention", "bidirectional": False,
-                        "tokenizer": Tokenizer(num_words=300, maxlen=40)}],
+                        "tokenizer": Tokenizer(num_words=300, maxlen=40)},
+                       {"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1,
+                        "random_state": 0, "pretrained": LanguageModel(
+                            embedding_dim=8, hidden_size=8, max_epochs=1, seq_len=16,
+                            random_state=0, tokenizer=Tokenizer(num_words=300, maxlen=None))}],
     "PretrainedClassifier": [{"model": TINY_BERT, "maxlen": 32, "max_epochs": 1,
                               "random_state": 0, "lr": 1e-3}],
     "TransformerClassifier": [{"d_model": 8, "n_heads": 2, "n_layers": 1, "dim_feedforward": 16,
@@ -70,6 +74,14 @@ INIT_PARAMS = {
                   "random_state": 0},
                  {"vector_size": 8, "min_count": 1, "epochs": 2, "bucket": 2000, "max_n": 0,
                   "pooling": "tfidf"}],
+    "LanguageModel": [{"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1, "seq_len": 16,
+                       "tokenizer": Tokenizer(num_words=300, maxlen=None), "random_state": 0},
+                      {"architecture": "transformer", "d_model": 8, "n_heads": 2,
+                       "n_layers": 1, "dim_feedforward": 16, "max_epochs": 1, "seq_len": 16,
+                       "tokenizer": Tokenizer(num_words=300, maxlen=None)},
+                      {"architecture": "transformer", "objective": "causal", "d_model": 8,
+                       "n_heads": 2, "n_layers": 1, "dim_feedforward": 16, "max_epochs": 1,
+                       "seq_len": 16, "softmax": "full", "random_state": 0}],
     "Seq2Seq": [{"embedding_dim": 8, "hidden_size": 8, "max_epochs": 1, "max_length": 40,
                  "source_tokenizer": Tokenizer(num_words=300, maxlen=40), "random_state": 0},
                 {"architecture": "rnn", "embedding_dim": 8, "hidden_size": 8, "max_epochs": 1,

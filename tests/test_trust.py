@@ -42,7 +42,7 @@ def _configs():
             if name in NEURAL - {"DistilledClassifier"}:
                 for j, extra in enumerate(TRAINING_OPTIONS):
                     yield pytest.param(name, {**params, **extra}, id=f"{name}-{i}-train{j}")
-            if name == "Seq2Seq":
+            if name in ("Seq2Seq", "LanguageModel"):
                 yield pytest.param(name, {**params, "early_stopping": True,
                                           "checkpoint_dir": "CKPT"}, id=f"{name}-{i}-train")
 

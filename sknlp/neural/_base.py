@@ -56,6 +56,20 @@ def _check_labels(y):
     return y
 
 
+def _is_language_model(obj):
+    from ._language_model import LanguageModel
+
+    return isinstance(obj, LanguageModel)
+
+
+def _unlabelled(y):
+    """Rows whose label is -1: unlabelled, in scikit-learn's semi-supervised convention."""
+    if y.dtype.kind in "iuf":
+        return y == -1
+    return np.array([not isinstance(v, (str, bytes)) and v == -1 for v in y.tolist()],
+                    dtype=bool)
+
+
 def _in_torch_threads(method):
     """Run ``method`` with the estimator's ``n_jobs`` torch threads (see
     :func:`~sknlp.neural._engine.torch_threads`)."""
@@ -203,8 +217,26 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         return clone(self.tokenizer) if self.tokenizer is not None else Tokenizer(
             **self._default_tokenizer)
 
+    def _language_model(self):
+        """The fitted LanguageModel this fit starts from, or None."""
+        return getattr(self, "_language_model_", None)
+
     def _encode_fit(self, X):
-        """Token ids and lengths for training; fits the tokenizer on raw text."""
+        """Token ids and lengths for training; fits the tokenizer on raw text (or takes the
+        language model's, when fine-tuning from one)."""
+        lm = self._language_model()
+        if lm is not None:
+            import copy
+
+            docs = check_documents(X)
+            self.tokenizer_ = copy.deepcopy(lm.tokenizer_)
+            # The language model's own width is its longest text; the classifier reads as
+            # far as its tokenizer's maxlen (its default's when it has none).
+            maxlen = getattr(self.tokenizer, "maxlen", None)
+            self.tokenizer_.maxlen_ = (int(maxlen) if isinstance(maxlen, (int, np.integer))
+                                       else self._default_tokenizer["maxlen"])
+            self.input_ = "text"
+            return self.tokenizer_.transform(docs), docs
         if looks_like_token_ids(X):
             ids = check_token_sequences(X)
             self.tokenizer_ = None
@@ -342,12 +374,42 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
                                                       self._seed_)
             return self
 
+        if _is_language_model(getattr(self, "pretrained", None)):
+            return self._fine_tune(X, y, sample_weight)
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
             raise ValueError(f"y holds a single class ({encoder.classes_[0]!r}): a classifier "
                              "needs at least 2")
         return self._train(X, encoder.classes_, encoder.transform(y).astype(np.int64),
                            sample_weight=sample_weight)
+
+    def _fine_tune(self, X, y, sample_weight):
+        """Fit from a LanguageModel: an unfitted one first learns the language from every
+        text of ``X``, labelled or not; the classifier then trains on the labelled rows
+        (scikit-learn's semi-supervised convention: ``y == -1`` marks an unlabelled row),
+        starting from the language model's tokenizer, embeddings and encoder."""
+        if getattr(self, "embeddings", None) is not None:
+            raise ValueError("give embeddings= or pretrained=, not both: a fine-tuned "
+                             "classifier takes its embeddings from the language model")
+        docs = check_documents(X)
+        unlabelled = _unlabelled(y)
+        lm = self.pretrained
+        if not hasattr(lm, "net_"):
+            lm = clone(lm).fit(docs)
+        keep = np.flatnonzero(~unlabelled)
+        y = y[keep]
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(f"the labelled rows (y != -1) hold {len(encoder.classes_)} "
+                             "class(es): a classifier needs at least 2")
+        self._language_model_ = lm
+        try:
+            return self._train([docs[i] for i in keep], encoder.classes_,
+                               encoder.transform(y).astype(np.int64),
+                               sample_weight=None if sample_weight is None
+                               else sample_weight[keep])
+        finally:
+            del self._language_model_  # the weights are copied; the model is not kept
 
     @_in_torch_threads
     def _train(self, X, classes, targets, criterion=None, sample_weight=None):
@@ -371,10 +433,14 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         weights = self._embedding_weights(docs, self._seed_)
         kwargs = self._module_kwargs(self.vocab_size_, len(self.classes_), self.maxlen_,
                                      weights)
+        lm = self._language_model()
+        if lm is not None:
+            kwargs["init_state"] = lm.encoder_state(type(self).__name__, kwargs)
+            weights = kwargs["init_state"]["embedding.weight"].numpy()  # fingerprinted
         # What rebuilds the module when a saved model is loaded (sknlp.load): the trained
         # weights replace the initial embedding, so it is not kept.
-        self._module_kwargs_ = ({**kwargs, "embedding_weights": None}
-                                if "embedding_weights" in kwargs else dict(kwargs))
+        self._module_kwargs_ = {k: None if k in ("embedding_weights", "init_state") else v
+                                for k, v in kwargs.items()}
         checkpoint = state = None
         if self.checkpoint_dir is not None:
             checkpoint, state = open_checkpoint(self, fingerprint(

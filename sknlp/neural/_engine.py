@@ -130,7 +130,7 @@ def _optimizer_steps(est, n_rows, fraction):
 
 
 def build_net(est, module_class, module_kwargs, *, n_rows, seed, monitor, net_class,
-              criterion, fraction, checkpoint=None, name=None, **net_kwargs):
+              criterion, fraction, checkpoint=None, name=None, scores=(), **net_kwargs):
     """A skorch net over ``module_class(**module_kwargs)`` with sknlp's callbacks.
 
     Parameters
@@ -150,12 +150,16 @@ def build_net(est, module_class, module_kwargs, *, n_rows, seed, monitor, net_cl
     checkpoint : EpochCheckpoint or None
     name : str, default=None
         What the progress bar is called (the estimator's class name).
+    scores : sequence of (str, Callback), default=()
+        Callbacks that add figures to each epoch's record, after skorch's own losses and
+        before early stopping, checkpoints and the progress bar read them.
     **net_kwargs
         Further skorch arguments (``classes``, ``criterion__weight``, ...).
     """
     from skorch.callbacks import GradientNormClipping, LRScheduler
 
-    callbacks = [("stop_on_nan", StopOnNonFiniteLoss()), ("interrupt", InterruptGuard())]
+    callbacks = [("stop_on_nan", StopOnNonFiniteLoss()), ("interrupt", InterruptGuard()),
+                 *scores]
     if checkpoint is not None:
         callbacks.append(("checkpoint", checkpoint))
     if est.grad_clip is not None:
@@ -210,8 +214,8 @@ def fingerprint(est, seed, *, module_kwargs, arrays):
     h = hashlib.sha256()
     h.update(type(est).__name__.encode())
     h.update(repr(sorted(params.items(), key=lambda kv: kv[0])).encode())
-    h.update(repr({k: v for k, v in module_kwargs.items() if k != "embedding_weights"})
-             .encode())
+    h.update(repr({k: v for k, v in module_kwargs.items()
+                   if k not in ("embedding_weights", "init_state")}).encode())
     h.update(str(seed).encode())
     for a in arrays:
         if a is not None:

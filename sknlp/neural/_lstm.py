@@ -46,6 +46,14 @@ class LSTMClassifier(_NeuralTextClassifier):
         documents, a fitted one (or one with ``pretrained=`` vectors) is used as is.
     freeze_embeddings : bool, default=False
         Keep the embedding layer fixed during training.
+    pretrained : LanguageModel or None, default=None
+        Fine-tune from a language model of ``architecture="lstm"`` (ULMFiT, Howard & Ruder
+        2018): the classifier takes its tokenizer (reading up to its own tokenizer's
+        ``maxlen``, 400 by default), its embeddings and its forward and backward LSTMs as
+        the two directions of its first layer. Its sizes must be the language model's. An
+        unfitted one is first fitted on every text given to ``fit``, including the
+        unlabelled rows, marked ``y == -1`` as in scikit-learn's semi-supervised
+        estimators; only the labelled rows train the classifier and its validation.
     """
         + _TRAINING_DOC.format(max_epochs=5, lr="3e-3")
         + """
@@ -87,6 +95,7 @@ class LSTMClassifier(_NeuralTextClassifier):
         "pooling": [StrOptions(pooling_options("last"))],
         "embeddings": "no_validation",
         "freeze_embeddings": ["boolean"],
+        "pretrained": "no_validation",
     }
     _module_class = LSTMModule
 
@@ -100,7 +109,8 @@ class LSTMClassifier(_NeuralTextClassifier):
                  scoring="loss", validation_fraction=None, patience=2, class_weight=None,
                  bucket=True, random_state=None, device="cpu", n_jobs=None,
                  verbose=0, callbacks=None,
-                 warm_start=False, checkpoint_dir=None, num_layers=DEPRECATED):
+                 warm_start=False, checkpoint_dir=None, pretrained=None,
+                 num_layers=DEPRECATED):
         self.tokenizer = tokenizer
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
@@ -111,7 +121,15 @@ class LSTMClassifier(_NeuralTextClassifier):
         self.pooling = pooling
         self.embeddings = embeddings
         self.freeze_embeddings = freeze_embeddings
+        self.pretrained = pretrained
         _store_training_params(self, locals())
+
+    def _check_params(self):
+        from ._base import _is_language_model
+
+        if self.pretrained is not None and not _is_language_model(self.pretrained):
+            raise TypeError("pretrained should be a LanguageModel (architecture='lstm'), got "
+                            f"{type(self.pretrained).__name__}")
 
     def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
         dim = embedding_weights.shape[1] if embedding_weights is not None else self.embedding_dim

@@ -15,6 +15,17 @@ from torch import nn
 from ._pooling import make_pooling
 
 
+def load_part(module, state):
+    """Copy ``state`` (a part of ``module``'s weights, by name) into ``module``; every
+    name must exist there with the same shape."""
+    own = module.state_dict()
+    for name, value in state.items():
+        assert name in own and own[name].shape == value.shape, (
+            f"{name} {tuple(value.shape)} does not fit the network "
+            f"({tuple(own[name].shape) if name in own else 'no such weight'})")
+    module.load_state_dict(state, strict=False)
+
+
 def _mask(lengths, T):
     """(B, T) bool, True on real tokens."""
     return torch.arange(T, device=lengths.device)[None, :] < lengths[:, None]
@@ -111,7 +122,7 @@ class LSTMModule(nn.Module):
 
     def __init__(self, *, vocab_size, n_classes, embedding_dim=128, hidden_size=128,
                  num_layers=1, bidirectional=True, dropout=0.2, pooling="max",
-                 embedding_weights=None, freeze_embeddings=False):
+                 embedding_weights=None, freeze_embeddings=False, init_state=None):
         super().__init__()
         self.pooling = pooling
         self.embedding = token_embedding(vocab_size, embedding_dim, embedding_weights,
@@ -124,6 +135,8 @@ class LSTMModule(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(out_size, n_classes)
         self._register_load_state_dict_pre_hook(self._rename_attention_keys)
+        if init_state is not None:  # a language model's weights (fine-tuning)
+            load_part(self, init_state)
 
     @staticmethod
     def _rename_attention_keys(state_dict, prefix, *args):
@@ -195,8 +208,10 @@ class MultiHeadSelfAttention(nn.Module):
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=2)  # 3 x (B, T, C)
         q, k, v = (t.view(B, T, self.n_heads, self.d_k).transpose(1, 2) for t in (q, k, v))
-        # (B, nh, T, dk) each; keep (B, 1, 1, T): which keys may be attended to
-        y, att = attend(q, k, v, mask[:, None, None, :], self.temperature,
+        # (B, nh, T, dk) each. ``mask`` (B, T): which keys may be attended to; (B or 1, T, T):
+        # which keys each query may attend to (a causal mask, padding included)
+        keep = mask[:, None, None, :] if mask.dim() == 2 else mask[:, None]
+        y, att = attend(q, k, v, keep, self.temperature,
                         self.dropout if self.training else 0.0, return_attention)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
         return self.proj(y), att
@@ -272,7 +287,8 @@ class TransformerModule(nn.Module):
 
     def __init__(self, *, vocab_size, n_classes, max_len, d_model=128, n_heads=4, n_layers=2,
                  dim_feedforward=256, dropout=0.1, positional="sinusoidal", pooling="cls",
-                 attention_temperature=None, embedding_weights=None, freeze_embeddings=False):
+                 attention_temperature=None, embedding_weights=None, freeze_embeddings=False,
+                 init_state=None):
         super().__init__()
         assert positional in ("sinusoidal", "learned"), f"unknown positional {positional!r}"
         self.pooling = pooling
@@ -302,6 +318,8 @@ class TransformerModule(nn.Module):
         # they are not drowned by the unit-amplitude position encodings; Word2Vec vectors
         # are used at their own scale.
         self.embedding_scale = math.sqrt(d_model) if embedding_weights is None else 1.0
+        if init_state is not None:  # a language model's weights (fine-tuning)
+            load_part(self, init_state)
 
     def forward(self, ids, lengths, return_attention=False):
         B, T = ids.shape

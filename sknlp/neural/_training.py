@@ -291,7 +291,8 @@ class EpochProgressBar(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        shown = {k: row[k] for k in ("train_loss", "valid_loss", "valid_acc") if k in row}
+        shown = {k: row[k] for k in ("train_loss", "valid_loss", "valid_acc", "valid_ppl")
+                 if k in row}
         self.progress_.end_epoch(row["epoch"], row.get("dur"), **shown)
 
     def on_train_end(self, net, **kwargs):

@@ -21,8 +21,9 @@ class TransformerClassifier(_NeuralTextClassifier):
     ``softmax(Q K^T / attention_temperature) V``; the usual divisor ``sqrt(d_k)`` is the
     default temperature, and it can be tuned.
 
-    To fine-tune a pretrained BERT-style model instead, use :class:`PretrainedClassifier`
-    (``pretrained=<folder>`` here is its deprecated spelling).
+    ``pretrained=`` fine-tunes from a :class:`LanguageModel` trained here (BERT's recipe on
+    your own unlabelled text); to fine-tune a downloaded BERT-style model, use
+    :class:`PretrainedClassifier`.
 
     Parameters
     ----------
@@ -46,9 +47,13 @@ class TransformerClassifier(_NeuralTextClassifier):
         ``sknlp.neural._pooling``, shared by every encoder).
     attention_temperature : float or None, default=None
         Divisor of the attention scores; ``None`` means ``sqrt(d_model / n_heads)``.
-    pretrained : str or path, default=None
-        Deprecated (a ``FutureWarning``; removed in 0.3): the folder of a BERT-style model
-        to fine-tune; use :class:`PretrainedClassifier` instead.
+    pretrained : LanguageModel, or str or path, default=None
+        A :class:`LanguageModel` of ``architecture="transformer"`` (either objective) to
+        fine-tune from: the classifier takes its tokenizer, embeddings and encoder blocks
+        (its sizes must be the language model's); unfitted, it is first fitted on every
+        text given to ``fit``, the unlabelled rows (``y == -1``) included, as
+        :class:`LSTMClassifier` does. A folder of a BERT-style model is the deprecated
+        spelling of :class:`PretrainedClassifier` (a ``FutureWarning``; removed in 0.3).
     max_length : int, default=256
         Deprecated with ``pretrained``: :class:`PretrainedClassifier`'s ``maxlen``.
     embeddings : Word2Vec or None, default=None
@@ -127,9 +132,16 @@ class TransformerClassifier(_NeuralTextClassifier):
 
     # -- the deprecated pretrained path (PretrainedClassifier now) -------------------------
 
+    def _hf_pretrained(self):
+        """Whether ``pretrained`` names a Hugging Face model (the deprecated path) rather
+        than being a LanguageModel to fine-tune from."""
+        from ._base import _is_language_model
+
+        return self.pretrained is not None and not _is_language_model(self.pretrained)
+
     @property
     def _module_class(self):
-        if self.pretrained is not None:
+        if self._hf_pretrained():
             from ._hf import PretrainedModule
 
             return PretrainedModule
@@ -139,7 +151,7 @@ class TransformerClassifier(_NeuralTextClassifier):
         return self.max_length
 
     def _encode_fit(self, X):
-        if self.pretrained is None:
+        if not self._hf_pretrained():
             return super()._encode_fit(X)
         from . import _hf
 
@@ -167,16 +179,17 @@ class TransformerClassifier(_NeuralTextClassifier):
         return super()._id_tokens(ids)
 
     def _check_params(self):
-        if self.pretrained is not None:
-            warnings.warn("TransformerClassifier(pretrained=...) is deprecated and will be "
-                          "removed in 0.3; use PretrainedClassifier(model=..., maxlen=...), "
-                          "which fine-tunes the same way", FutureWarning, stacklevel=3)
-        if self.pretrained is None and self.d_model % self.n_heads:
+        if self._hf_pretrained():
+            warnings.warn("TransformerClassifier(pretrained=<a model folder>) is deprecated "
+                          "and will be removed in 0.3; use PretrainedClassifier(model=..., "
+                          "maxlen=...), which fine-tunes the same way", FutureWarning,
+                          stacklevel=3)
+        if not self._hf_pretrained() and self.d_model % self.n_heads:
             raise ValueError(f"n_heads={self.n_heads} must divide d_model={self.d_model}: each "
                              "head attends over d_model / n_heads dimensions")
 
     def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
-        if self.pretrained is not None:
+        if self._hf_pretrained():
             return dict(pretrained=str(self.pretrained), n_classes=n_classes,
                         pooling=self.pooling, dropout=self.dropout)
         return dict(vocab_size=vocab_size, n_classes=n_classes, max_len=max_len,
