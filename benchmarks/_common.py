@@ -59,3 +59,19 @@ def peak_memory(fn):
     finally:
         tracemalloc.stop()
     return peak / 2**20
+
+
+def time_limit(seconds):
+    """A skorch callback that ends a training after the last epoch that finishes within
+    ``seconds`` of its start (as Ctrl-C would: the best finished epoch is kept)."""
+    from skorch.callbacks import Callback
+
+    class TimeLimit(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.start_ = time.perf_counter()
+
+        def on_epoch_end(self, net, **kwargs):
+            if time.perf_counter() - self.start_ + net.history[-1, "dur"] > seconds:
+                raise KeyboardInterrupt
+
+    return TimeLimit()

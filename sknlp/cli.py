@@ -234,9 +234,8 @@ def cmd_train(args, out):
 
     if args.output:
         check_writable(args.output)  # before the training, not after it
-    if MODELS[args.model].task == "text":
-        return _train_text(args, out)
-    data = _data_from_args(args)
+    writes_text_ = MODELS[args.model].task == "text"
+    data = _pairs_from_args(args) if writes_text_ else _data_from_args(args)
     model = _build(args.model, data.analyzer, parse_params(args.param))
     print(f"dataset: {data.description}", file=out)
     print(f"model  : {args.model} ({MODELS[args.model].description})", file=out)
@@ -250,8 +249,19 @@ def cmd_train(args, out):
             print("nothing saved (pass --save-interrupted to keep the last finished epoch)",
                   file=out)
         raise KeyboardInterrupt
+    if writes_text_:
+        _report_text(model, data.X_test, data.y_test, out, fit_s=t_fit)
+    else:
+        _report_classifier(model, data, out, fit_s=t_fit)
+    if args.output:
+        _save(model, args.output, out)
+    return 0
+
+
+def _report_classifier(model, data, out, fit_s):
+    """Test accuracy and speed of a classifier; its predictions for a few test texts."""
     acc, docs_s = _timed_score(model, data.X_test, data.y_test)
-    print(f"test accuracy: {acc:.4f}  (fit {t_fit:.1f} s, predict {docs_s:,.0f} docs/s)",
+    print(f"test accuracy: {acc:.4f}  (fit {fit_s:.1f} s, predict {docs_s:,.0f} docs/s)",
           file=out)
     # Examples from the user's own held-out data, whatever the task: one per class.
     samples = [data.X_test[int(np.flatnonzero(data.y_test == c)[0])]
@@ -260,33 +270,7 @@ def cmd_train(args, out):
     print("examples from the test split (predicted label, probability, text):", file=out)
     for text, p in zip(samples, proba):
         best = int(np.argmax(p))
-        shown = " ".join(text.split())
-        shown = shown if len(shown) <= 70 else shown[:67] + "..."
-        print(f"  {model.classes_[best]} ({p[best]:.2f})  {shown}", file=out)
-    if args.output:
-        _save(model, args.output, out)
-    return 0
-
-
-def _train_text(args, out):
-    data = _pairs_from_args(args)
-    model = _build(args.model, data.analyzer, parse_params(args.param))
-    print(f"dataset: {data.description}", file=out)
-    print(f"model  : {args.model} ({MODELS[args.model].description})", file=out)
-    t = time.perf_counter()
-    model.fit(data.X_train, data.y_train)
-    t_fit = time.perf_counter() - t
-    if _interrupted(model):
-        if args.output and args.save_interrupted:
-            _save(model, args.output, out)
-        else:
-            print("nothing saved (pass --save-interrupted to keep the last finished epoch)",
-                  file=out)
-        raise KeyboardInterrupt
-    _report_text(model, data.X_test, data.y_test, out, fit_s=t_fit)
-    if args.output:
-        _save(model, args.output, out)
-    return 0
+        print(f"  {model.classes_[best]} ({p[best]:.2f})  {_short(text, 70)}", file=out)
 
 
 def cmd_evaluate(args, out):

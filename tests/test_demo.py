@@ -87,61 +87,13 @@ def _wait_for_http(url, proc, timeout=120):
     raise AssertionError(f"the demo did not answer on {url} within {timeout} s")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)")
-def test_sknlp_demo_command_in_a_real_browser(model, tmp_path):
-    """`sknlp demo MODEL` serves the app; a headless Chromium types a review into it and
-    reads the prediction, the probabilities and the attention-coloured tokens off the page."""
+def _in_the_browser(model, tmp_path, text, read):
+    """Serve ``model`` with `sknlp demo`, type ``text`` in a headless Chromium, press the
+    button, wait for the prediction, and return ``read(page)``; a screenshot of the page is
+    kept in ``tmp_path``."""
     sync_api = pytest.importorskip("playwright.sync_api")
     model_file = tmp_path / "model.sknlp"
     sknlp.save(model, model_file)
-    review = ("One of the best films I have seen this year: a moving story, superb acting "
-              "and a wonderful score.")
-    expected_label, _, expected_tokens = explain(model, review)
-    port = _free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, "-m", "sknlp", "demo", str(model_file), "--port",
-                             str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env=env)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_for_http(url, proc)
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1100, "height": 1000})
-            page.goto(url, wait_until="networkidle")
-            page.locator("#text-input textarea").fill(review)
-            page.locator("#classify").click()
-            page.wait_for_function(
-                "() => document.querySelector('#prediction textarea').value.length > 0",
-                timeout=60_000)
-            shown = page.locator("#prediction textarea").input_value()
-            probabilities = page.locator("#probabilities").inner_text()
-            attention_text = page.locator("#attention").inner_text()
-            page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    assert shown == expected_label  # the page shows what the model says
-    assert "neg" in probabilities and "pos" in probabilities
-    assert all(tok in attention_text for tok, _ in expected_tokens[:5])
-    assert (tmp_path / "demo.png").stat().st_size > 10_000
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)")
-def test_seq2seq_demo_in_a_real_browser_shows_output_and_alignment(tmp_path):
-    """The demo of a model that writes text: the page shows what the model writes for the
-    typed source and draws its alignment picture."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from sknlp.datasets import make_dates
-    from sknlp.neural import Seq2Seq
-
-    X, y = make_dates(2000, random_state=0)
-    model = Seq2Seq(embedding_dim=16, hidden_size=32, max_epochs=3, lr=5e-3,
-                    random_state=0).fit(X, y)
-    model_file = tmp_path / "dates.sknlp"
-    sknlp.save(model, model_file)
-    source = "the 3rd of March 1999"
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
     proc = subprocess.Popen([sys.executable, "-m", "sknlp", "demo", str(model_file), "--port",
@@ -154,18 +106,52 @@ def test_seq2seq_demo_in_a_real_browser_shows_output_and_alignment(tmp_path):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1100, "height": 1200})
             page.goto(url, wait_until="networkidle")
-            page.locator("#text-input textarea").fill(source)
+            page.locator("#text-input textarea").fill(text)
             page.locator("#classify").click()
             page.wait_for_function(
                 "() => document.querySelector('#prediction textarea').value.length > 0",
                 timeout=60_000)
-            shown = page.locator("#prediction textarea").input_value()
-            page.locator("#alignment img, #alignment svg, #alignment canvas").first.wait_for(
-                timeout=60_000)
+            result = read(page)
             page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
             browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    assert shown == model.predict([source])[0]  # the page shows what the model writes
     assert (tmp_path / "demo.png").stat().st_size > 10_000
+    return result
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)")
+def test_sknlp_demo_command_in_a_real_browser(model, tmp_path):
+    """`sknlp demo MODEL` serves the app; a headless Chromium types a review into it and
+    reads the prediction, the probabilities and the attention-coloured tokens off the page."""
+    review = ("One of the best films I have seen this year: a moving story, superb acting "
+              "and a wonderful score.")
+    expected_label, _, expected_tokens = explain(model, review)
+    shown, probabilities, attention_text = _in_the_browser(model, tmp_path, review, lambda page: (
+        page.locator("#prediction textarea").input_value(),
+        page.locator("#probabilities").inner_text(),
+        page.locator("#attention").inner_text()))
+    assert shown == expected_label  # the page shows what the model says
+    assert "neg" in probabilities and "pos" in probabilities
+    assert all(tok in attention_text for tok, _ in expected_tokens[:5])
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)")
+def test_seq2seq_demo_in_a_real_browser_shows_output_and_alignment(tmp_path):
+    """The demo of a model that writes text: the page shows what the model writes for the
+    typed source and draws its alignment picture."""
+    from sknlp.datasets import make_dates
+    from sknlp.neural import Seq2Seq
+
+    X, y = make_dates(2000, random_state=0)
+    model = Seq2Seq(embedding_dim=16, hidden_size=32, max_epochs=3, lr=5e-3,
+                    random_state=0).fit(X, y)
+    source = "the 3rd of March 1999"
+
+    def read(page):
+        page.locator("#alignment img, #alignment svg, #alignment canvas").first.wait_for(
+            timeout=60_000)  # the picture is drawn
+        return page.locator("#prediction textarea").input_value()
+
+    assert _in_the_browser(model, tmp_path, source, read) == model.predict([source])[0]

@@ -25,15 +25,15 @@ from ..utils._validation import (
 )
 from ._engine import (
     TRAINING_CONSTRAINTS,
+    SavedNetMixin,
     build_net,
     check_params,
     continue_training,
     fingerprint,
-    net_state,
     open_checkpoint,
     resolve_device,
-    restore_net,
     seeded,
+    store_training_params,
     torch_threads,
     train,
     validation_share,
@@ -93,17 +93,8 @@ MONITORS = {"loss": ("valid_loss", True), "accuracy": ("valid_acc", False)}
 PREDICT_CHUNK = 16384  # documents encoded at once by predict_proba
 
 
-TRAINING_PARAMS = ("max_epochs", "batch_size", "lr", "optimizer", "weight_decay", "lr_schedule",
-                   "warmup_fraction", "grad_clip", "early_stopping", "scoring",
-                   "validation_fraction", "patience", "class_weight", "bucket", "random_state",
-                   "device", "n_jobs", "verbose", "callbacks", "warm_start", "checkpoint_dir")
-
-
-def _store_training_params(est, args):
-    """Store the training parameters that every neural estimator's ``__init__`` takes (and
-    ``_TRAINING_DOC`` documents), untouched, from that ``__init__``'s ``locals()``."""
-    for name in TRAINING_PARAMS:
-        setattr(est, name, args[name])
+# Every neural estimator stores its training parameters the same way (``_engine``).
+_store_training_params = store_training_params
 
 
 _TRAINING_DOC = """
@@ -176,7 +167,8 @@ _TRAINING_DOC = """
 """
 
 
-class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseEstimator):
+class _NeuralTextClassifier(SavedNetMixin, RenamedMixin, TextInputMixin, ClassifierMixin,
+                            BaseEstimator):
     """Shared fit/predict logic; subclasses provide the torch module and its arguments."""
 
     _parameter_constraints = {
@@ -517,30 +509,11 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
 
     # -- safe persistence (sknlp.save / sknlp.load) ---------------------------------------
 
-    def _persist_state(self):
-        """Attributes to save: the network becomes its constructor arguments, weights and
-        history instead of a pickled skorch object."""
-        state = dict(vars(self))
-        if self.callbacks:
-            # Training-time hooks of any class: a file that runs no code cannot rebuild them.
-            # They do not take part in prediction, so the model is saved without them.
-            names = ", ".join(type(c[1] if isinstance(c, tuple) else c).__name__
-                              for c in self.callbacks)
-            warnings.warn(f"{type(self).__name__}: the custom callbacks ({names}) are not "
-                          "saved; the loaded model predicts the same, and takes callbacks= "
-                          "again before training on", UserWarning, stacklevel=4)
-            state["callbacks"] = None
-        net = state.pop("net_", None)
-        if net is not None:
-            state["__net__"] = net_state(net, self._module_kwargs_)
-        return state
+    def _saved_module_class(self):
+        return self._module_class
 
-    def _persist_restore(self, state):
-        net = state.pop("__net__", None)  # (sknlp.load has renamed older names already)
-        self.__dict__.update(state)
-        if net is not None:
-            self.net_ = restore_net(self, self._module_class, net, lambda kwargs: (
-                self._build_net(kwargs, np.arange(len(self.classes_)), 1, 0)))
+    def _rebuild_net(self, module_kwargs):
+        return self._build_net(module_kwargs, np.arange(len(self.classes_)), 1, 0)
 
     def _persist_check(self):
         """After loading: the sizes the model predicts with agree with its network."""
@@ -572,12 +545,6 @@ class _NeuralTextClassifier(RenamedMixin, TextInputMixin, ClassifierMixin, BaseE
         warnings.warn("max_len_ is deprecated and will be removed in 0.3; use maxlen_",
                       FutureWarning, stacklevel=2)
         return self.maxlen_
-
-    @property
-    def history_(self):
-        """Per-epoch training record (losses, validation accuracy, durations)."""
-        check_is_fitted(self)
-        return self.net_.history
 
     @property
     def n_parameters_(self):

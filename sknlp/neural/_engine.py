@@ -59,6 +59,20 @@ TRAINING_CONSTRAINTS = {
     "verbose": ["verbose"],
     "callbacks": [list, None],
 }
+# Parameters of some of the neural estimators, stored with the others by
+# :func:`store_training_params`.
+_MORE_TRAINING_PARAMS = ("checkpoint_dir", "scoring", "class_weight", "warm_start")
+
+
+def store_training_params(est, args):
+    """Store the training parameters that ``est.__init__`` takes, untouched, from that
+    ``__init__``'s ``locals()``: those of :data:`TRAINING_CONSTRAINTS`, and the checkpoint
+    folder, scoring, class weights and warm start of the estimators that have them."""
+    for name in (*TRAINING_CONSTRAINTS, *_MORE_TRAINING_PARAMS):
+        if name in args:
+            setattr(est, name, args[name])
+
+
 # settings that do not change what a training computes (left out of the fingerprint)
 _NOT_FINGERPRINTED = {"verbose", "callbacks", "device", "checkpoint_dir", "warm_start",
                       "n_jobs"}
@@ -241,6 +255,30 @@ def train(net, X, y, state=None):
     return finish(net)
 
 
+def fit_net(est, data, y, *, arrays, monitor=("valid_loss", True)):
+    """Train the network of an estimator that writes or predicts tokens (Seq2Seq,
+    LanguageModel) on ``data`` (the batches' dict) and ``y``: open the checkpoint of
+    ``est.checkpoint_dir`` (the training identified by ``arrays``), build the net with
+    ``est._build(module_kwargs, n_rows, seed, fraction, checkpoint)``, train or resume it,
+    and forget every fitted attribute if the loss diverges."""
+    from ._training import TrainingDiverged
+
+    checkpoint = state = None
+    if est.checkpoint_dir is not None:
+        checkpoint, state = open_checkpoint(est, fingerprint(
+            est, est._seed_, module_kwargs=est._module_kwargs_, arrays=arrays), monitor)
+    with seeded(est._seed_):
+        est.net_ = est._build(est._module_kwargs_, n_rows=len(data["lengths"]),
+                              seed=est._seed_, fraction=validation_share(est),
+                              checkpoint=checkpoint)
+        try:
+            est.interrupted_ = train(est.net_, data, y, state)
+        except TrainingDiverged:
+            for name in [k for k in vars(est) if k.endswith("_") and not k.startswith("__")]:
+                delattr(est, name)  # a diverged network is not a fitted model
+            raise
+
+
 def resume(net, state, X, y):
     """Continue a checkpointed training from its last saved epoch, exactly: weights,
     optimizer, schedule position, early stopping's count and the random generators."""
@@ -367,3 +405,43 @@ def check_weights(owner, module_class, module_kwargs, state_dict):
         detail = " ".join(str(exc).split())[:300]
         raise ModelFileError(f"malformed model file: the weights of {owner} do not match its "
                              f"network ({detail})") from None
+
+
+class SavedNetMixin:
+    """``sknlp.save`` / ``sknlp.load`` and ``history_`` for an estimator whose trained
+    network is ``net_``: the network is saved as its arguments, weights and history, never
+    as a pickled skorch object, and rebuilt by ``self._rebuild_net(module_kwargs)`` around
+    ``self._saved_module_class()`` when loaded."""
+
+    def _persist_state(self):
+        """Attributes to save, the network replaced by what rebuilds it."""
+        import warnings
+
+        state = dict(vars(self))
+        if self.callbacks:
+            # Training-time hooks of any class: a file that runs no code cannot rebuild them.
+            # They do not take part in prediction, so the model is saved without them.
+            names = ", ".join(type(c[1] if isinstance(c, tuple) else c).__name__
+                              for c in self.callbacks)
+            warnings.warn(f"{type(self).__name__}: the custom callbacks ({names}) are not "
+                          "saved; the loaded model predicts the same, and takes callbacks= "
+                          "again before training on", UserWarning, stacklevel=4)
+            state["callbacks"] = None
+        net = state.pop("net_", None)
+        if net is not None:
+            state["__net__"] = net_state(net, self._module_kwargs_)
+        return state
+
+    def _persist_restore(self, state):
+        net = state.pop("__net__", None)  # (sknlp.load has renamed older names already)
+        self.__dict__.update(state)
+        if net is not None:
+            self.net_ = restore_net(self, self._saved_module_class(), net, self._rebuild_net)
+
+    @property
+    def history_(self):
+        """Per-epoch training record (losses, validation figures, durations)."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "net_")
+        return self.net_.history

@@ -12,7 +12,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -21,23 +21,19 @@ from skorch.callbacks import Callback
 from torch import nn
 
 from ..preprocessing import Tokenizer
-from ..utils._text import mostly_chinese
+from ..preprocessing._tokenizer import tokenizer_for
 from ..utils._validation import check_documents
 from ._engine import (
     TRAINING_CONSTRAINTS,
+    SavedNetMixin,
     build_net,
     check_params,
-    fingerprint,
-    net_state,
-    open_checkpoint,
-    restore_net,
-    seeded,
+    fit_net,
+    store_training_params,
     torch_threads,
-    train,
-    validation_share,
 )
 from ._modules import EncoderBlock, _mask, reverse_padded, sinusoidal_positions, token_embedding
-from ._training import BatchIterator, TrainingDiverged, check_checkpoint_dir
+from ._training import BatchIterator, check_checkpoint_dir
 
 ARCHITECTURES = ("lstm", "transformer")
 OBJECTIVES = {"lstm": ("bidirectional",), "transformer": ("masked", "causal")}
@@ -237,7 +233,8 @@ class HeldOutPerplexity(Callback):
 # -- the estimator -------------------------------------------------------------------------
 
 
-class LanguageModel(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class LanguageModel(SavedNetMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                    BaseEstimator):
     """A language model trained on unlabelled text: ELMo's two-way LSTM, BERT's cloze, or
     GPT's next word.
 
@@ -347,24 +344,7 @@ n_jobs, verbose, callbacks, checkpoint_dir
         self.dropout = dropout
         self.softmax = softmax
         self.mask_fraction = mask_fraction
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.lr_schedule = lr_schedule
-        self.warmup_fraction = warmup_fraction
-        self.grad_clip = grad_clip
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.bucket = bucket
-        self.random_state = random_state
-        self.device = device
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.checkpoint_dir = checkpoint_dir
+        store_training_params(self, locals())
 
     # -- data -----------------------------------------------------------------------------
 
@@ -419,14 +399,7 @@ n_jobs, verbose, callbacks, checkpoint_dir
             return self._fit(docs, objective)
 
     def _fit(self, docs, objective):
-        if self.tokenizer is not None:
-            self.tokenizer_ = clone(self.tokenizer)
-        elif mostly_chinese(docs):
-            self.tokenizer_ = Tokenizer(analyzer="char", split="", num_words=30000,
-                                        maxlen=None)
-        else:
-            self.tokenizer_ = Tokenizer(num_words=30000, maxlen=None)
-        self.tokenizer_.fit(docs)
+        self.tokenizer_ = tokenizer_for(docs, self.tokenizer).fit(docs)
         self.objective_ = objective
         V = max(self.tokenizer_.vocab_size_, 3)
         self.mask_id_ = V if objective == "masked" else None
@@ -443,22 +416,8 @@ n_jobs, verbose, callbacks, checkpoint_dir
             dim_feedforward=self.dim_feedforward,
             dropout=self.dropout, max_len=self.seq_len, softmax=self.softmax,
             mask_fraction=self.mask_fraction, mask_id=self.mask_id_)
-        checkpoint = state = None
-        if self.checkpoint_dir is not None:
-            checkpoint, state = open_checkpoint(self, fingerprint(
-                self, self._seed_, module_kwargs=self._module_kwargs_, arrays=(ids,)),
-                ("valid_loss", True))
-        data = {"ids": ids, "lengths": lengths}
-        with seeded(self._seed_):
-            self.net_ = self._build(self._module_kwargs_, n_rows=len(ids), seed=self._seed_,
-                                    fraction=validation_share(self), checkpoint=checkpoint)
-            try:
-                self.interrupted_ = train(self.net_, data, np.zeros(len(ids), np.float32),
-                                          state)
-            except TrainingDiverged:
-                for name in [k for k in vars(self) if k.endswith("_")]:
-                    delattr(self, name)  # a diverged network is not a fitted model
-                raise
+        fit_net(self, {"ids": ids, "lengths": lengths}, np.zeros(len(ids), np.float32),
+                arrays=(ids,))
         self.n_features_out_ = int(self._feature_width())
         return self
 
@@ -734,25 +693,11 @@ n_jobs, verbose, callbacks, checkpoint_dir
 
     # -- safe persistence (sknlp.save / sknlp.load) ---------------------------------------
 
-    def _persist_state(self):
-        state = dict(vars(self))
-        state["callbacks"] = None  # training-time hooks are not kept (nor needed to use it)
-        net = state.pop("net_", None)
-        if net is not None:
-            state["__net__"] = net_state(net, self._module_kwargs_)
-        return state
+    def _saved_module_class(self):
+        return LanguageModelModule
 
-    def _persist_restore(self, state):
-        net = state.pop("__net__", None)
-        self.__dict__.update(state)
-        if net is not None:
-            self.net_ = restore_net(self, LanguageModelModule, net, self._build)
-
-    @property
-    def history_(self):
-        """Per-epoch training record (losses, held-out perplexity, durations)."""
-        check_is_fitted(self, "net_")
-        return self.net_.history
+    def _rebuild_net(self, module_kwargs):
+        return self._build(module_kwargs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

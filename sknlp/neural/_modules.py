@@ -186,7 +186,27 @@ def attend(q, k, v, keep, temperature, dropout=0.0, return_attention=False):
     return att @ v, att
 
 
-class MultiHeadSelfAttention(nn.Module):
+class _MultiHead(nn.Module):
+    """What the multi-head attentions share: ``n_heads`` heads of ``d_k = d_model /
+    n_heads`` dimensions, the temperature, dropout on the weights, the output projection."""
+
+    def __init__(self, d_model, n_heads, dropout=0.1, temperature=None):
+        super().__init__()
+        assert d_model % n_heads == 0, f"d_model={d_model} is not divisible by n_heads={n_heads}"
+        self.n_heads = n_heads
+        self.d_k = d_model // n_heads
+        self.temperature = float(temperature) if temperature else math.sqrt(self.d_k)
+        self.proj = nn.Linear(d_model, d_model)
+        self.dropout = dropout
+
+
+def feed_forward(d_model, dim_feedforward):
+    """The position-wise feed-forward sublayer of a Transformer block."""
+    return nn.Sequential(nn.Linear(d_model, dim_feedforward), nn.GELU(),
+                         nn.Linear(dim_feedforward, d_model))
+
+
+class MultiHeadSelfAttention(_MultiHead):
     """Multi-head scaled dot-product self-attention with a key-padding mask.
 
     ``softmax(Q K^T / tau) V`` per head, where the temperature ``tau`` defaults to
@@ -195,14 +215,8 @@ class MultiHeadSelfAttention(nn.Module):
     """
 
     def __init__(self, d_model, n_heads, dropout=0.1, temperature=None):
-        super().__init__()
-        assert d_model % n_heads == 0, f"d_model={d_model} is not divisible by n_heads={n_heads}"
-        self.n_heads = n_heads
-        self.d_k = d_model // n_heads
-        self.temperature = float(temperature) if temperature else math.sqrt(self.d_k)
+        super().__init__(d_model, n_heads, dropout, temperature)
         self.qkv = nn.Linear(d_model, 3 * d_model)
-        self.proj = nn.Linear(d_model, d_model)
-        self.dropout = dropout
 
     def forward(self, x, mask, return_attention=False):
         B, T, C = x.shape
@@ -217,7 +231,7 @@ class MultiHeadSelfAttention(nn.Module):
         return self.proj(y), att
 
 
-class CrossAttention(nn.Module):
+class CrossAttention(_MultiHead):
     """Multi-head attention of queries ``x`` (B, T, C) over a memory (B, S, C), with the
     same temperature as :class:`MultiHeadSelfAttention`; ``keep`` (B, T or 1, S) says which
     memory positions each query may look at (padding, or the future under a causal mask).
@@ -227,15 +241,9 @@ class CrossAttention(nn.Module):
     """
 
     def __init__(self, d_model, n_heads, dropout=0.1, temperature=None):
-        super().__init__()
-        assert d_model % n_heads == 0, f"d_model={d_model} is not divisible by n_heads={n_heads}"
-        self.n_heads = n_heads
-        self.d_k = d_model // n_heads
-        self.temperature = float(temperature) if temperature else math.sqrt(self.d_k)
+        super().__init__(d_model, n_heads, dropout, temperature)
         self.q = nn.Linear(d_model, d_model)
         self.kv = nn.Linear(d_model, 2 * d_model)
-        self.proj = nn.Linear(d_model, d_model)
-        self.dropout = dropout
 
     def _heads(self, x):
         B, T, _ = x.shape
@@ -267,8 +275,7 @@ class EncoderBlock(nn.Module):
         self.ln1 = nn.LayerNorm(d_model)
         self.attn = MultiHeadSelfAttention(d_model, n_heads, dropout, temperature)
         self.ln2 = nn.LayerNorm(d_model)
-        self.mlp = nn.Sequential(nn.Linear(d_model, dim_feedforward), nn.GELU(),
-                                 nn.Linear(dim_feedforward, d_model))
+        self.mlp = feed_forward(d_model, dim_feedforward)
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x, mask, return_attention=False):

@@ -27,23 +27,20 @@ from skorch import NeuralNet
 from torch import nn
 
 from ..preprocessing import Tokenizer
+from ..preprocessing._tokenizer import tokenizer_for
 from ..utils._text import mostly_chinese
 from ..utils._validation import check_documents
 from ._engine import (
     TRAINING_CONSTRAINTS,
+    SavedNetMixin,
     build_net,
     check_params,
-    fingerprint,
-    net_state,
-    open_checkpoint,
-    restore_net,
-    seeded,
+    fit_net,
+    store_training_params,
     torch_threads,
-    train,
-    validation_share,
 )
-from ._modules import CrossAttention, EncoderBlock, _mask, sinusoidal_positions
-from ._training import TrainingDiverged, check_checkpoint_dir, compact
+from ._modules import CrossAttention, EncoderBlock, _mask, feed_forward, sinusoidal_positions
+from ._training import check_checkpoint_dir, compact
 
 ARCHITECTURES = ("rnn", "rnn-attention", "transformer")
 DECODINGS = ("greedy", "beam", "sample")
@@ -147,8 +144,7 @@ class DecoderBlock(nn.Module):
         self.ln2 = nn.LayerNorm(d_model)
         self.cross_attn = CrossAttention(d_model, n_heads, dropout, temperature)
         self.ln3 = nn.LayerNorm(d_model)
-        self.mlp = nn.Sequential(nn.Linear(d_model, dim_feedforward), nn.GELU(),
-                                 nn.Linear(dim_feedforward, d_model))
+        self.mlp = feed_forward(d_model, dim_feedforward)
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x, causal, memory_kv, memory_keep, past=None, return_attention=False):
@@ -354,7 +350,7 @@ class _Seq2SeqNet(NeuralNet):
         return self.criterion_(y_pred.transpose(1, 2), y_true)  # (B, V, T) vs (B, T)
 
 
-class Seq2Seq(BaseEstimator):
+class Seq2Seq(SavedNetMixin, BaseEstimator):
     """Text in, text out: an encoder-decoder that learns to write ``y`` from ``X``.
 
     ``architecture="rnn"``: a bidirectional GRU reads the source and a GRU decoder writes
@@ -376,9 +372,9 @@ class Seq2Seq(BaseEstimator):
     source_tokenizer : Tokenizer or None, default=None
         Tokenizes the source; by default ``Tokenizer(num_words=30000, maxlen=None)``
         (lowercased words, no sentence truncated), or characters
-        (``Tokenizer(analyzer="char", split="", maxlen=None)``) when the sources are mostly
-        Chinese characters, which have no spaces between words. Its ``maxlen`` caps the
-        source length.
+        (``Tokenizer(analyzer="char", split="", num_words=30000, maxlen=None)``) when the
+        sources are mostly Chinese characters, which have no spaces between words. Its
+        ``maxlen`` caps the source length.
     target_tokenizer : Tokenizer or None, default=None
         Tokenizes the target; default ``Tokenizer(analyzer="char", lower=False,
         split="")``: characters, spaces included, keep the target's case, punctuation and
@@ -499,24 +495,7 @@ n_jobs, verbose, callbacks, checkpoint_dir
         self.length_penalty = length_penalty
         self.temperature = temperature
         self.top_k = top_k
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.lr_schedule = lr_schedule
-        self.warmup_fraction = warmup_fraction
-        self.grad_clip = grad_clip
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.bucket = bucket
-        self.random_state = random_state
-        self.device = device
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.checkpoint_dir = checkpoint_dir
+        store_training_params(self, locals())
 
     # -- data -----------------------------------------------------------------------------
 
@@ -589,13 +568,7 @@ n_jobs, verbose, callbacks, checkpoint_dir
         return Seq2SeqTransformer if self.architecture == "transformer" else Seq2SeqRNN
 
     def _fit(self, src, tgt):
-        if self.source_tokenizer is not None:
-            self.source_tokenizer_ = clone(self.source_tokenizer)
-        elif mostly_chinese(src):
-            self.source_tokenizer_ = Tokenizer(analyzer="char", split="", maxlen=None)
-        else:
-            self.source_tokenizer_ = Tokenizer(num_words=30000, maxlen=None)
-        self.source_tokenizer_.fit(src)
+        self.source_tokenizer_ = tokenizer_for(src, self.source_tokenizer).fit(src)
         self.target_tokenizer_ = (
             clone(self.target_tokenizer) if self.target_tokenizer is not None
             else Tokenizer(analyzer="char", lower=False, split=""))
@@ -619,24 +592,7 @@ n_jobs, verbose, callbacks, checkpoint_dir
                 attention=self.architecture == "rnn-attention", dropout=self.dropout)
         data = {"ids": ids, "lengths": lengths, "targets": inputs,
                 "target_lengths": target_lengths}
-        checkpoint = state = None
-        if self.checkpoint_dir is not None:
-            checkpoint, state = open_checkpoint(self, fingerprint(
-                self, self._seed_, module_kwargs=self._module_kwargs_,
-                arrays=(ids, inputs, outputs)), ("valid_loss", True))
-        with seeded(self._seed_):
-            self.net_ = build_net(
-                self, self._module_class(), self._module_kwargs_, n_rows=len(src),
-                seed=self._seed_, monitor=("valid_loss", True), net_class=_Seq2SeqNet,
-                criterion=nn.CrossEntropyLoss(ignore_index=0,
-                                              label_smoothing=self.label_smoothing),
-                fraction=validation_share(self), checkpoint=checkpoint, name="Seq2Seq")
-            try:
-                self.interrupted_ = train(self.net_, data, outputs, state)
-            except TrainingDiverged:
-                for name in [k for k in vars(self) if k.endswith("_")]:
-                    delattr(self, name)  # a diverged network is not a fitted model
-                raise
+        fit_net(self, data, outputs, arrays=(ids, inputs, outputs))
         return self
 
     # -- decoding -------------------------------------------------------------------------
@@ -766,32 +722,19 @@ n_jobs, verbose, callbacks, checkpoint_dir
 
     # -- safe persistence (sknlp.save / sknlp.load) ---------------------------------------
 
-    def _build(self, module_kwargs):
+    def _build(self, module_kwargs, n_rows=1, seed=0, fraction=None, checkpoint=None):
         return build_net(
-            self, self._module_class(), module_kwargs, n_rows=1, seed=0,
-            monitor=("valid_loss", True), net_class=_Seq2SeqNet, fraction=None, name="Seq2Seq",
+            self, self._module_class(), module_kwargs, n_rows=n_rows, seed=seed,
+            monitor=("valid_loss", True), net_class=_Seq2SeqNet, fraction=fraction,
+            checkpoint=checkpoint, name="Seq2Seq",
             criterion=nn.CrossEntropyLoss(ignore_index=0,
                                           label_smoothing=self.label_smoothing))
 
-    def _persist_state(self):
-        state = dict(vars(self))
-        state["callbacks"] = None  # training-time hooks are not kept (nor needed to predict)
-        net = state.pop("net_", None)
-        if net is not None:
-            state["__net__"] = net_state(net, self._module_kwargs_)
-        return state
+    def _saved_module_class(self):
+        return self._module_class()
 
-    def _persist_restore(self, state):
-        net = state.pop("__net__", None)
-        self.__dict__.update(state)
-        if net is not None:
-            self.net_ = restore_net(self, self._module_class(), net, self._build)
-
-    @property
-    def history_(self):
-        """Per-epoch training record (losses, durations)."""
-        check_is_fitted(self, "net_")
-        return self.net_.history
+    def _rebuild_net(self, module_kwargs):
+        return self._build(module_kwargs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

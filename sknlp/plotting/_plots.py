@@ -195,7 +195,10 @@ def plot_alignment(estimator, text, *, ax=None):
     ax.set_xlabel("source")
     ax.set_ylabel("written")
     ax.figure.colorbar(image, ax=ax, label="attention weight", fraction=0.04)
-    ax.set_title("Alignment", **font)
+    written = [t for t in output if t != "</s>"]
+    shown = " ".join(text.split())
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    ax.set_title(f"{shown}  →  {getattr(estimator, 'joiner_', ' ').join(written)}", **font)
     return ax
 
 

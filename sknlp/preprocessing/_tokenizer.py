@@ -358,3 +358,19 @@ class Tokenizer(RenamedMixin, AnalyzerMixin, ClassNamePrefixFeaturesOutMixin, Tr
     def _n_features_out(self):
         return self.maxlen_
 
+
+
+def tokenizer_for(docs, given=None):
+    """A fresh tokenizer for ``docs``: a clone of ``given``, or else one that suits them:
+    characters when the texts are mostly Chinese (no spaces between words), lowercased words
+    otherwise; at most 30,000 ids, no text truncated. The models that read whole texts
+    (Seq2Seq, LanguageModel) start from it."""
+    from sklearn.base import clone
+
+    from ..utils._text import mostly_chinese
+
+    if given is not None:
+        return clone(given)
+    if mostly_chinese(docs):
+        return Tokenizer(analyzer="char", split="", num_words=30000, maxlen=None)
+    return Tokenizer(num_words=30000, maxlen=None)
