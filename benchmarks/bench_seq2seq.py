@@ -190,8 +190,10 @@ def plain_arm(src_tr, tgt_tr, src_te, tgt_te, seconds, attention, tokenize):
 
 
 def sknlp_arm(arch, src_tr, tgt_tr, src_te, tgt_te, seconds, beam, save):
+    # English targets are written character by character: the longest has 134 characters.
+    longest = max(len(t) for t in tgt_tr)
     params = dict(architecture=arch, random_state=0, validation_fraction=0.05,
-                  early_stopping=True, patience=3)
+                  early_stopping=True, patience=3, max_length=max(100, longest))
     start = time.perf_counter()
     # The probe: a random 4,000 pairs (the file runs from short sentences to long ones).
     probe = np.random.default_rng(0).permutation(len(src_tr))[:4000]

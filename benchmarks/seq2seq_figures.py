@@ -35,7 +35,7 @@ def main(models_dir, out_dir):
     if attention is None:
         return
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    for n, i in enumerate(SHOWN[:4]):
+    for n, i in enumerate((SHOWN[3], SHOWN[5], SHOWN[7])):  # good and bad
         ax = plot_alignment(attention, test.data[i])
         path = Path(out_dir) / f"alignment-{n}.png"
         ax.figure.savefig(path, dpi=90)

@@ -81,7 +81,7 @@ def test_alignment_picture_labels_source_and_output(tmp_path):
     assert [t.get_text() for t in ax.get_xticklabels()] == src
     assert [t.get_text() for t in ax.get_yticklabels()] == out and out[-1] == "</s>"
     np.testing.assert_allclose(ax.images[0].get_array(), w)
-    assert ax.get_title() == f"{text}  →  {model.predict([text])[0]}"
+    assert ax.get_title() == f"{text}\n→ {model.predict([text])[0]}"
     render(ax, tmp_path, "alignment")
     with pytest.raises(TypeError, match="one source text"):
         plot_alignment(model, [text])

@@ -198,7 +198,8 @@ def plot_alignment(estimator, text, *, ax=None):
     written = [t for t in output if t != "</s>"]
     shown = " ".join(text.split())
     shown = shown if len(shown) <= 40 else shown[:37] + "..."
-    ax.set_title(f"{shown}  →  {getattr(estimator, 'joiner_', ' ').join(written)}", **font)
+    ax.set_title(f"{shown}\n→ {getattr(estimator, 'joiner_', ' ').join(written)}",
+                 fontsize="medium", **font)
     return ax
 
 
