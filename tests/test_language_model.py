@@ -137,6 +137,10 @@ def test_generate_continues_the_prompt(bilm):
         LanguageModel(**TRF, max_epochs=1).fit(["a b c d"] * 8).generate(["a"])
     with pytest.raises(ValueError, match="no token to start from"):
         bilm.generate(["   "])
+    with pytest.raises(ValueError, match="top_k should be an integer >= 1"):
+        bilm.generate(["the film"], top_k=0)
+    with pytest.raises(ValueError, match="temperature should be a number >= 0"):
+        bilm.generate(["the film"], temperature=-1)
 
 
 def test_fill_mask_answers_a_chinese_cloze(zh_reviews):

@@ -32,12 +32,27 @@ from ._engine import (
     store_training_params,
     torch_threads,
 )
-from ._modules import EncoderBlock, _mask, reverse_padded, sinusoidal_positions, token_embedding
+from ._modules import (
+    EncoderBlock,
+    _mask,
+    next_token,
+    reverse_padded,
+    sinusoidal_positions,
+    token_embedding,
+)
 from ._training import BatchIterator, check_checkpoint_dir
 
 ARCHITECTURES = ("lstm", "transformer")
 OBJECTIVES = {"lstm": ("bidirectional",), "transformer": ("masked", "causal")}
 MASK_TOKEN = "[MASK]"
+
+
+def _check_number(name, value, low, integral=True):
+    """A clear error for a method argument that is not a number >= ``low``."""
+    kind = Integral if integral else Real
+    if isinstance(value, bool) or not isinstance(value, kind) or value < low:
+        raise ValueError(f"{name} should be {'an integer' if integral else 'a number'} "
+                         f">= {low}, got {value!r}")
 
 
 # -- the output layer ----------------------------------------------------------------------
@@ -542,8 +557,10 @@ n_jobs, verbose, callbacks, checkpoint_dir
             raise ValueError("generate needs a model that predicts the next token "
                              "(objective 'causal', or the LSTM's 'bidirectional'); this one "
                              "was trained to fill masks: use fill_mask")
-        if temperature < 0:
-            raise ValueError(f"temperature should be >= 0, got {temperature}")
+        _check_number("max_new_tokens", max_new_tokens, 0)
+        _check_number("temperature", temperature, 0, integral=False)
+        if top_k is not None:
+            _check_number("top_k", top_k, 1)
         module, device = self._module()
         prompts = check_documents(prompts)
         generator = torch.Generator(device=device)
@@ -559,18 +576,10 @@ n_jobs, verbose, callbacks, checkpoint_dir
                 state = None
                 for _ in range(max_new_tokens):
                     h, state = self._next_state(module, seq + written, state, device)
-                    logp = module.output.log_prob(h)[0]  # (V,)
-                    logp[[b for b in banned if b is not None]] = float("-inf")
-                    if temperature == 0:
-                        token = int(logp.argmax())
-                    else:
-                        logits = logp / temperature
-                        if top_k is not None and top_k < len(logits):
-                            kth = logits.topk(top_k).values[-1]
-                            logits = logits.masked_fill(logits < kth, float("-inf"))
-                        token = int(torch.multinomial(torch.softmax(logits, -1), 1,
-                                                      generator=generator))
-                    written.append(token)
+                    logp = module.output.log_prob(h)  # (1, V)
+                    logp[:, [b for b in banned if b is not None]] = float("-inf")
+                    written.append(int(next_token(logp, temperature=temperature, top_k=top_k,
+                                                  generator=generator)[0]))
                 tokens = self.tokenizer_.index_to_token_[seq + written].tolist()
                 out.append(self._joiner().join(tokens))
         return out
@@ -606,6 +615,7 @@ n_jobs, verbose, callbacks, checkpoint_dir
         answers : list of list of list of (str, float)
             Per text, per mask, the ``top_k`` tokens and their probabilities.
         """
+        _check_number("top_k", top_k, 1)
         if self.objective_ != "masked":
             raise ValueError("fill_mask needs a model trained with objective='masked'; this "
                              f"one was trained with {self.objective_!r}: use generate")
@@ -625,6 +635,9 @@ n_jobs, verbose, callbacks, checkpoint_dir
                         seq.append(self.mask_id_)
                     seq.extend(self.tokenizer_.texts_to_sequences([piece])[0]
                                if piece.strip() else [])
+                if len(seq) > self.seq_len and self.mask_id_ in seq[self.seq_len :]:
+                    raise ValueError(f"a {MASK_TOKEN} of {text[:40]!r}... lies past the "
+                                     f"model's seq_len={self.seq_len} tokens")
                 seq = seq[: self.seq_len]
                 ids = torch.as_tensor([seq], device=device)
                 h = module.transformer_states(ids, torch.as_tensor([len(seq)], device=device))

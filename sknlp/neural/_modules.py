@@ -26,6 +26,19 @@ def load_part(module, state):
     module.load_state_dict(state, strict=False)
 
 
+def next_token(logits, *, temperature=None, top_k=None, generator=None):
+    """The next token of each row of ``logits`` (B, V): the most likely one when
+    ``temperature`` is None or 0, else one drawn from the softmax of ``logits / temperature``
+    among the ``top_k`` most likely (all when None). Seq2Seq and LanguageModel write with it."""
+    if not temperature:
+        return logits.argmax(-1)
+    logits = logits / temperature
+    if top_k is not None and top_k < logits.shape[-1]:
+        kth = logits.topk(top_k, dim=-1).values[..., -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator)[..., 0]
+
+
 def _mask(lengths, T):
     """(B, T) bool, True on real tokens."""
     return torch.arange(T, device=lengths.device)[None, :] < lengths[:, None]

@@ -39,7 +39,14 @@ from ._engine import (
     store_training_params,
     torch_threads,
 )
-from ._modules import CrossAttention, EncoderBlock, _mask, feed_forward, sinusoidal_positions
+from ._modules import (
+    CrossAttention,
+    EncoderBlock,
+    _mask,
+    feed_forward,
+    next_token,
+    sinusoidal_positions,
+)
 from ._training import check_checkpoint_dir, compact
 
 ARCHITECTURES = ("rnn", "rnn-attention", "transformer")
@@ -272,15 +279,8 @@ def search_greedy(module, memory, *, start_id, end_id, max_steps, need_weights,
     tokens, weights = [], []
     for _ in range(max_steps):
         logits, state, w = module.step(prev, state, memory, need_weights)
-        logits = _banned(logits, start_id)
-        if temperature is None:
-            prev = logits.argmax(-1)
-        else:
-            logits = logits / temperature
-            if top_k is not None and top_k < logits.shape[1]:
-                kth = logits.topk(top_k, dim=-1).values[:, -1:]
-                logits = logits.masked_fill(logits < kth, float("-inf"))
-            prev = torch.multinomial(torch.softmax(logits, -1), 1, generator=generator)[:, 0]
+        prev = next_token(_banned(logits, start_id), temperature=temperature, top_k=top_k,
+                          generator=generator)
         prev = torch.where(done, torch.zeros_like(prev), prev)
         tokens.append(prev)
         if w is not None:
