@@ -22,6 +22,8 @@ Modes (each prints its figures, the dataset and the machine):
 
 import argparse
 import json
+import os
+import resource
 import time
 
 import numpy as np
@@ -114,7 +116,7 @@ def pretrain(train, unsup, test, minutes, architecture, save, epochs):
             print("  ", text, answers[0])
     if save:
         sknlp.save(lm, save)
-        print(f"saved to {save}")
+        print(f"saved to {save} ({os.path.getsize(save) / 2**20:.1f} MiB)")
     return lm
 
 
@@ -290,6 +292,9 @@ def main():
         features(lm, train, test, out)
     if args.chinese:
         chinese(args.chinese, out)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak memory of this run (resident): {peak:,.0f} MiB", flush=True)
+    out["peak_rss_mib"] = peak
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1)
