@@ -41,6 +41,7 @@ def main(model_path, results_path, out_dir):
         ax.plot(sizes, [100 * rows[n][key] for n in sizes], style, label=label)
     ax.set_xscale("log")
     ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+    ax.minorticks_off()
     ax.set_xlabel("labelled training reviews")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("IMDB: accuracy against the number of labels")
