@@ -79,6 +79,26 @@ def test_step_by_step_decoding_matches_training(model, dates, request):
     torch.testing.assert_close(torch.stack(steps, 1), full, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("architecture", ["rnn-attention", "transformer"])
+def test_batched_decoding_matches_one_sentence_at_a_time(architecture, dates):
+    # Rows that have ended leave the batch while the others are still written; no row's
+    # output or alignment may change with the company it is decoded in. ISO dates written
+    # out in words, after three short epochs: outputs of many lengths.
+    (X, y), (X_te, y_te) = dates
+    model = Seq2Seq(architecture=architecture, embedding_dim=32, hidden_size=32,
+                    dim_feedforward=64, max_epochs=3, lr=5e-3, max_length=40,
+                    random_state=0)
+    model.fit(y[:1000], X[:1000])
+    X = list(y_te[:40])
+    batched = model.attention_weights(X)
+    assert len({len(out) for _, out, _ in batched}) > 1  # rows end at different steps
+    for x, (_, out, w) in zip(X, batched):
+        (_, out1, w1), = model.attention_weights([x])
+        assert out == out1
+        np.testing.assert_allclose(w, w1, atol=1e-5)
+    assert model.predict(X) == [model.predict([x])[0] for x in X]
+
+
 def _log_likelihood(model, X, outputs):
     """Sum of the model's log-probabilities of writing ``outputs`` (end included)."""
     module = model.net_.module_.eval()

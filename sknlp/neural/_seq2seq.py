@@ -270,25 +270,40 @@ def search_greedy(module, memory, *, start_id, end_id, max_steps, need_weights,
                   temperature=None, top_k=None, generator=None):
     """Greedy decoding, or sampling from the softmax at ``temperature`` (over the ``top_k``
     most likely tokens) when ``temperature`` is set. Returns tokens (B, T) and the
-    attention (B, T, S) or None; rows that ended hold the end id, then padding."""
+    attention (B, T, S) or None; rows that ended hold the end id, then padding.
+
+    Rows that wrote the end id leave the batch (with their state and memory) once a quarter
+    of the batch has ended, so the steps after that cost only what is still being written.
+    """
     B = len(memory[0])
     device = memory[0].device
     state = module.init_state(memory)
+    active = torch.arange(B, device=device)  # the rows of the batch still decoded
     prev = torch.full((B,), start_id, dtype=torch.long, device=device)
     done = torch.zeros(B, dtype=torch.bool, device=device)
-    tokens, weights = [], []
-    for _ in range(max_steps):
+    tokens = torch.zeros(B, max_steps, dtype=torch.long, device=device)
+    weights = None
+    steps = 0
+    for t in range(max_steps):
         logits, state, w = module.step(prev, state, memory, need_weights)
         prev = next_token(_banned(logits, start_id), temperature=temperature, top_k=top_k,
                           generator=generator)
-        prev = torch.where(done, torch.zeros_like(prev), prev)
-        tokens.append(prev)
+        prev = prev.masked_fill(done, 0)
+        tokens[active, t] = prev
         if w is not None:
-            weights.append(w)
+            if weights is None:
+                weights = w.new_zeros(B, max_steps, w.shape[-1])
+            weights[active, t] = w
+        steps = t + 1
         done |= prev == end_id
-        if bool(done.all()):
+        n_done = int(done.sum())
+        if n_done == len(done):
             break
-    return torch.stack(tokens, 1), (torch.stack(weights, 1) if weights else None)
+        if 4 * n_done >= len(done):
+            keep = (~done).nonzero().squeeze(1)
+            active, prev, done = active[keep], prev[keep], done[keep]
+            state, memory = _take(state, keep), _take(memory, keep)
+    return tokens[:, :steps], (weights[:, :steps] if weights is not None else None)
 
 
 def search_beam(module, memory, *, start_id, end_id, max_steps, need_weights, beam_size,
