@@ -79,15 +79,16 @@ def test_step_by_step_decoding_matches_training(model, dates, request):
     torch.testing.assert_close(torch.stack(steps, 1), full, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("decoding", ["greedy", "beam"])
 @pytest.mark.parametrize("architecture", ["rnn-attention", "transformer"])
-def test_batched_decoding_matches_one_sentence_at_a_time(architecture, dates):
+def test_batched_decoding_matches_one_sentence_at_a_time(architecture, decoding, dates):
     # Rows that have ended leave the batch while the others are still written; no row's
     # output or alignment may change with the company it is decoded in. ISO dates written
     # out in words, after three short epochs: outputs of many lengths.
     (X, y), (X_te, y_te) = dates
     model = Seq2Seq(architecture=architecture, embedding_dim=32, hidden_size=32,
                     dim_feedforward=64, max_epochs=3, lr=5e-3, max_length=40,
-                    random_state=0)
+                    decoding=decoding, beam_size=3, random_state=0)
     model.fit(y[:1000], X[:1000])
     X = list(y_te[:40])
     batched = model.attention_weights(X)

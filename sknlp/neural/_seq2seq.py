@@ -313,6 +313,9 @@ def search_beam(module, memory, *, start_id, end_id, max_steps, need_weights, be
     hypothesis is chosen by log-probability over ``((5 + length) / 6) ** length_penalty``
     (Wu et al. 2016, "Google's Neural Machine Translation System", section 7).
 
+    A source whose prefixes have all ended gets its best one written out, and leaves the
+    batch once a quarter of the sources have ended, as in :func:`search_greedy`.
+
     Returns tokens (B, T) and the attention (B, T, S) or None, like :func:`search_greedy`.
     """
     B, K = len(memory[0]), beam_size
@@ -327,18 +330,38 @@ def search_beam(module, memory, *, start_id, end_id, max_steps, need_weights, be
     lengths = torch.zeros(B * K, device=device)
     history = torch.zeros(B * K, 0, dtype=torch.long, device=device)
     attention = None
-    for _ in range(max_steps):
+    active = torch.arange(B, device=device)  # the sources still in the batch
+    tokens = torch.zeros(B, max_steps, dtype=torch.long, device=device)
+    weights = None
+    steps = 0
+
+    def write_out(sources):
+        """Write the best hypothesis of the batch's ``sources`` (positions in ``active``)."""
+        nonlocal weights
+        n = len(scores)
+        normalised = scores.view(-1) / ((5.0 + lengths) / 6.0) ** length_penalty
+        normalised = torch.where(done, normalised, normalised - 1e9)  # finished ones first
+        best = normalised.view(n, K).argmax(-1) + torch.arange(n, device=device) * K
+        best = best[sources]
+        tokens[active[sources], : history.shape[1]] = history[best]
+        if attention is not None:
+            if weights is None:
+                weights = attention.new_zeros(B, max_steps, attention.shape[-1])
+            weights[active[sources], : attention.shape[1]] = attention[best]
+
+    for t in range(max_steps):
+        n = len(scores)  # sources still in the batch
         logits, state, w = module.step(prev, state, memory, need_weights)
-        logp = torch.log_softmax(_banned(logits, start_id).float(), -1)  # (B*K, V)
+        logp = torch.log_softmax(_banned(logits, start_id).float(), -1)  # (n*K, V)
         V = logp.shape[1]
         # A finished prefix continues only with padding, at no cost.
         logp[done] = float("-inf")
         logp[done, 0] = 0.0
-        cand = (scores.view(B * K, 1) + logp).view(B, K * V)
-        scores, flat = cand.topk(K, dim=-1)  # (B, K)
+        cand = (scores.view(n * K, 1) + logp).view(n, K * V)
+        scores, flat = cand.topk(K, dim=-1)  # (n, K)
         beam = flat // V
         token = flat % V
-        pick = (torch.arange(B, device=device)[:, None] * K + beam).view(-1)  # (B*K,)
+        pick = (torch.arange(n, device=device)[:, None] * K + beam).view(-1)  # (n*K,)
         prev = token.view(-1)
         state = _take(state, pick)
         history = torch.cat([history[pick], prev[:, None]], 1)
@@ -349,12 +372,22 @@ def search_beam(module, memory, *, start_id, end_id, max_steps, need_weights, be
             w = w[pick]
             attention = w[:, None] if attention is None else torch.cat([attention[pick],
                                                                         w[:, None]], 1)
-        if bool(done.all()):
+        steps = t + 1
+        ended = done.view(n, K).all(1)  # (n,)
+        n_ended = int(ended.sum())
+        if n_ended == n:
             break
-    normalised = scores.view(-1) / ((5.0 + lengths) / 6.0) ** length_penalty
-    normalised = torch.where(done, normalised, normalised - 1e9)  # finished ones first
-    best = normalised.view(B, K).argmax(-1) + torch.arange(B, device=device) * K  # (B,)
-    return history[best], (attention[best] if attention is not None else None)
+        if 4 * n_ended >= n:
+            write_out(ended.nonzero().squeeze(1))
+            keep = (~ended).nonzero().squeeze(1)
+            keep_rows = (keep[:, None] * K + torch.arange(K, device=device)).view(-1)
+            active, scores = active[keep], scores[keep]
+            prev, done, lengths = prev[keep_rows], done[keep_rows], lengths[keep_rows]
+            history = history[keep_rows]
+            attention = attention[keep_rows] if attention is not None else None
+            state, memory = _take(state, keep_rows), _take(memory, keep_rows)
+    write_out(torch.arange(len(scores), device=device))
+    return tokens[:, :steps], (weights[:, :steps] if weights is not None else None)
 
 
 class _Seq2SeqNet(NeuralNet):
