@@ -85,19 +85,19 @@ def test_batched_decoding_matches_one_sentence_at_a_time(architecture, decoding,
     # Rows that have ended leave the batch while the others are still written; no row's
     # output or alignment may change with the company it is decoded in. ISO dates written
     # out in words, after three short epochs: outputs of many lengths.
-    (X, y), (X_te, y_te) = dates
+    (words, iso), (_, iso_te) = dates
     model = Seq2Seq(architecture=architecture, embedding_dim=32, hidden_size=32,
                     dim_feedforward=64, max_epochs=3, lr=5e-3, max_length=40,
                     decoding=decoding, beam_size=3, random_state=0)
-    model.fit(y[:1000], X[:1000])
-    X = list(y_te[:40])
-    batched = model.attention_weights(X)
+    model.fit(iso[:1000], words[:1000])
+    sources = list(iso_te[:40])
+    batched = model.attention_weights(sources)
     assert len({len(out) for _, out, _ in batched}) > 1  # rows end at different steps
-    for x, (_, out, w) in zip(X, batched):
-        (_, out1, w1), = model.attention_weights([x])
+    for source, (_, out, w) in zip(sources, batched):
+        (_, out1, w1), = model.attention_weights([source])
         assert out == out1
         np.testing.assert_allclose(w, w1, atol=1e-5)
-    assert model.predict(X) == [model.predict([x])[0] for x in X]
+    assert model.predict(sources) == [model.predict([s])[0] for s in sources]
 
 
 def _log_likelihood(model, X, outputs):

@@ -301,8 +301,8 @@ def search_greedy(module, memory, *, start_id, end_id, max_steps, need_weights,
             break
         if 4 * n_done >= len(done):
             keep = (~done).nonzero().squeeze(1)
-            active, prev, done = active[keep], prev[keep], done[keep]
-            state, memory = _take(state, keep), _take(memory, keep)
+            active, prev, done, state, memory = _take((active, prev, done, state, memory),
+                                                      keep)
     return tokens[:, :steps], (weights[:, :steps] if weights is not None else None)
 
 
@@ -381,11 +381,9 @@ def search_beam(module, memory, *, start_id, end_id, max_steps, need_weights, be
             write_out(ended.nonzero().squeeze(1))
             keep = (~ended).nonzero().squeeze(1)
             keep_rows = (keep[:, None] * K + torch.arange(K, device=device)).view(-1)
-            active, scores = active[keep], scores[keep]
-            prev, done, lengths = prev[keep_rows], done[keep_rows], lengths[keep_rows]
-            history = history[keep_rows]
-            attention = attention[keep_rows] if attention is not None else None
-            state, memory = _take(state, keep_rows), _take(memory, keep_rows)
+            active, scores = _take((active, scores), keep)
+            prev, done, lengths, history, attention, state, memory = _take(
+                (prev, done, lengths, history, attention, state, memory), keep_rows)
     write_out(torch.arange(len(scores), device=device))
     return tokens[:, :steps], (weights[:, :steps] if weights is not None else None)
 
