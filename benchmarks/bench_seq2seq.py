@@ -17,15 +17,18 @@ Arms:
   pairs whose time is counted; a training that would run past it stops after its last
   whole epoch.
 
-``--beam`` also decodes each sknlp arm with beam search (5 prefixes) beside greedy;
-``--speed`` times a training epoch through the estimator against a plain loop over the same
-module and batches (the figure of the issue's 3rd benchmark); ``--save DIR`` keeps the
+``--beam`` also decodes each sknlp arm with beam search (5 prefixes, ``--length-penalty``,
+chosen on a development split of the training pairs by ``explore_seq2seq.py``) beside greedy;
+``--set NAME=VALUE ...`` gives the sknlp arms settings beside their defaults; ``--speed``
+times a training epoch through the estimator against a plain loop over the same module and
+batches (the figure of the issue's 3rd benchmark); ``--save DIR`` keeps the
 trained models (``sknlp.save``) for the docs' examples.
 
     python benchmarks/bench_seq2seq.py --minutes 15 --arms plain-attention,rnn-attention
 """
 
 import argparse
+import ast
 import re
 import time
 import warnings
@@ -52,9 +55,10 @@ def sacre():
 
 
 def bleu_chrf(hyps, refs, tokenize):
+    """Corpus BLEU, chrF, and the outputs' length over the references' (BLEU's tokens)."""
     s = sacre()
-    return (s.corpus_bleu(hyps, [refs], tokenize=tokenize).score,
-            s.corpus_chrf(hyps, [refs]).score)
+    bleu = s.corpus_bleu(hyps, [refs], tokenize=tokenize)
+    return bleu.score, s.corpus_chrf(hyps, [refs]).score, bleu.sys_len / bleu.ref_len
 
 
 # -- the plain PyTorch reference -----------------------------------------------------------
@@ -181,19 +185,21 @@ def plain_arm(src_tr, tgt_tr, src_te, tgt_te, seconds, attention, tokenize):
                 row = row[: row.index(EOS)] if EOS in row else row
                 outputs[j] = "".join(chars[t - 1] for t in row if 0 < t <= len(chars))
     decode_s = time.perf_counter() - t0
-    bleu, chrf = bleu_chrf(outputs, tgt_te, tokenize)
-    return dict(bleu=bleu, chrf=chrf, train_s=train_s, epochs=steps / len(batches),
+    bleu, chrf, ratio = bleu_chrf(outputs, tgt_te, tokenize)
+    return dict(bleu=bleu, chrf=chrf, ratio=ratio, train_s=train_s, epochs=steps / len(batches),
                 per_s=len(St) / decode_s, outputs=outputs)
 
 
 # -- sknlp ---------------------------------------------------------------------------------
 
 
-def sknlp_arm(arch, src_tr, tgt_tr, src_te, tgt_te, seconds, beam, save):
+def sknlp_arm(arch, src_tr, tgt_tr, src_te, tgt_te, seconds, beam, save, alpha=0.6,
+              settings=None):
     # English targets are written character by character: the longest has 134 characters.
     longest = max(len(t) for t in tgt_tr)
     params = dict(architecture=arch, random_state=0, validation_fraction=0.05,
-                  early_stopping=True, patience=3, max_length=max(100, longest))
+                  early_stopping=True, patience=3, max_length=max(100, longest),
+                  **(settings or {}))
     start = time.perf_counter()
     # The probe: a random 4,000 pairs (the file runs from short sentences to long ones).
     probe = np.random.default_rng(0).permutation(len(src_tr))[:4000]
@@ -216,15 +222,15 @@ def sknlp_arm(arch, src_tr, tgt_tr, src_te, tgt_te, seconds, beam, save):
     t0 = time.perf_counter()
     result["outputs"] = model.predict(src_te)
     result["per_s"] = len(src_te) / (time.perf_counter() - t0)
-    result["bleu"], result["chrf"] = bleu_chrf(result["outputs"], tgt_te,
-                                               model.bleu_tokenize_)
+    result["bleu"], result["chrf"], result["ratio"] = bleu_chrf(
+        result["outputs"], tgt_te, model.bleu_tokenize_)
     if beam:
-        model.set_params(decoding="beam", beam_size=5)
+        model.set_params(decoding="beam", beam_size=5, length_penalty=alpha)
         t0 = time.perf_counter()
         out = model.predict(src_te)
         result["beam_per_s"] = len(src_te) / (time.perf_counter() - t0)
-        result["beam_bleu"], result["beam_chrf"] = bleu_chrf(out, tgt_te,
-                                                             model.bleu_tokenize_)
+        result["beam_bleu"], result["beam_chrf"], result["beam_ratio"] = bleu_chrf(
+            out, tgt_te, model.bleu_tokenize_)
         model.set_params(decoding="greedy")
     return result
 
@@ -282,9 +288,13 @@ def main():
     parser.add_argument("--direction", choices=["en-zh", "zh-en"], default="en-zh")
     parser.add_argument("--arms", default=",".join(ARMS))
     parser.add_argument("--beam", action="store_true")
+    parser.add_argument("--length-penalty", type=float, default=0.6)
+    parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="Seq2Seq settings of the sknlp arms beside their defaults")
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--save", default=None)
     args = parser.parse_args()
+    settings = {k: ast.literal_eval(v) for k, v in (s.split("=", 1) for s in args.set)}
     reverse = args.direction == "zh-en"
     train = load_sentence_pairs(subset="train", reverse=reverse, data_home=DATA_HOME)
     test = load_sentence_pairs(subset="test", reverse=reverse, data_home=DATA_HOME)
@@ -292,6 +302,8 @@ def main():
            f"Tatoeba cmn.txt: {len(train.data):,} training pairs, {len(test.data):,} test "
            "pairs (the loader's split)")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
+    if settings:
+        print(f"sknlp arms: {settings} beside the defaults")
     if args.speed:
         speed(train.data, train.target)
     seconds = args.minutes * 60
@@ -308,13 +320,14 @@ def main():
             print(f"trained {r['train_s'] / 60:.1f} min, {r['epochs']:.1f} epochs")
         else:
             r = sknlp_arm(arm, train.data, train.target, test.data, test.target, seconds,
-                          args.beam, args.save)
+                          args.beam, args.save, args.length_penalty, settings)
             print(f"trained {r['train_s'] / 60:.1f} min (probe included), {r['epochs']} of "
                   f"{r['planned']} planned epochs, best epoch {r['best']} on the hold-out")
-        print(f"greedy: BLEU {r['bleu']:.1f}  chrF {r['chrf']:.1f}  "
+        print(f"greedy: BLEU {r['bleu']:.1f}  chrF {r['chrf']:.1f}  length {r['ratio']:.3f}  "
               f"{r['per_s']:,.0f} sentences/s", flush=True)
         if "beam_bleu" in r:
-            print(f"beam 5: BLEU {r['beam_bleu']:.1f}  chrF {r['beam_chrf']:.1f}  "
+            print(f"beam 5 (length penalty {args.length_penalty:g}): BLEU {r['beam_bleu']:.1f}  "
+                  f"chrF {r['beam_chrf']:.1f}  length {r['beam_ratio']:.3f}  "
                   f"{r['beam_per_s']:,.0f} sentences/s", flush=True)
         for i in (0, 7, 42, 300, 1000):
             print(f"  {test.data[i]!r} -> {r['outputs'][i]!r}  (reference {test.target[i]!r})")

@@ -221,8 +221,8 @@ def _report_text(model, X, y, out, fit_s=None):
     per_s = len(X) / max(time.perf_counter() - t, 1e-9)
     bleu, chrf, outputs = scores["bleu"], scores["chrf"], scores["outputs"]
     timing = f"fit {fit_s:.1f} s, " if fit_s is not None else ""
-    print(f"test BLEU: {bleu:.1f}  chrF: {chrf:.1f}  ({timing}{per_s:,.0f} sentences/s)",
-          file=out)
+    print(f"test BLEU: {bleu:.1f}  chrF: {chrf:.1f}  length: {scores['length_ratio']:.2f} "
+          f"of the references'  ({timing}{per_s:,.0f} sentences/s)", file=out)
     print("examples from the test split (source -> written | reference):", file=out)
     for i in range(min(3, len(X))):
         print(f"  {_short(X[i], 40)} -> {_short(outputs[i], 40)} | {_short(y[i], 40)}",

@@ -39,6 +39,9 @@ def test_attention_learns_dates_and_beats_the_fixed_summary(dates, attention_mod
     assert np.mean([len(o) == 10 and o[4] == o[7] == "-" for o in out]) > 0.9  # ISO-shaped
     assert np.mean([o == t for o, t in zip(out, y_te[:50])]) > 0.3
     assert 0 <= attention_model.chrf(X_te, y_te) <= 100
+    # ISO dates are as long as their references: a ratio far from 1 would mean outputs cut
+    # short or running on, which BLEU's brevity penalty hides inside one number.
+    assert 0.9 < attention_model.evaluate(X_te, y_te)["length_ratio"] < 1.1
 
 
 @pytest.fixture(scope="module")

@@ -744,7 +744,10 @@ n_jobs, verbose, callbacks, checkpoint_dir
         scores : dict
             ``"bleu"``: corpus BLEU (Papineni et al. 2002) through sacrebleu, with its
             ``"zh"`` tokenization for Chinese targets and ``"13a"`` otherwise; ``"chrf"``:
-            corpus chrF (Popović 2015); ``"outputs"``: the texts written.
+            corpus chrF (Popović 2015); ``"length_ratio"``: the outputs' length over the
+            references' in BLEU's tokens (below 1, BLEU's brevity penalty
+            ``exp(1 - 1 / ratio)`` scales the score down: beam search's
+            ``length_penalty`` lengthens the outputs); ``"outputs"``: the texts written.
         """
         from ..utils._optional import import_optional
 
@@ -752,9 +755,10 @@ n_jobs, verbose, callbacks, checkpoint_dir
                                     purpose="BLEU and chrF scores")
         src, refs = self._check_pairs(X, y)
         outputs = self.predict(src)
-        return {"bleu": float(sacrebleu.corpus_bleu(outputs, [refs],
-                                                    tokenize=self.bleu_tokenize_).score),
+        bleu = sacrebleu.corpus_bleu(outputs, [refs], tokenize=self.bleu_tokenize_)
+        return {"bleu": float(bleu.score),
                 "chrf": float(sacrebleu.corpus_chrf(outputs, [refs]).score),
+                "length_ratio": bleu.sys_len / max(bleu.ref_len, 1),
                 "outputs": outputs}
 
     def score(self, X, y):

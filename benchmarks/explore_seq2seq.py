@@ -1,0 +1,82 @@
+"""Exploration (not a benchmark): which Seq2Seq settings to try against the 35 BLEU target
+of ``bench_seq2seq.py``, chosen on a development split of the training pairs, never on the
+test set.
+
+    python benchmarks/explore_seq2seq.py --epochs 14 --threads 1 dropout=0.3 n_layers=3
+
+The development pairs are those of 5 % of the distinct English training sentences (seed 0;
+a Chinese sentence that also translates a kept English sentence leaves the development side,
+as the loader's split does). Each setting trains ``--epochs`` planned epochs on the rest with
+the benchmark's early stopping (5 % held out, patience 3), then decodes the development
+sources greedily and with beam 5 at each length penalty of ``--beam``. Settings are
+``name=value`` pairs given to ``Seq2Seq``, over ``architecture="transformer"``.
+"""
+
+import argparse
+import ast
+import time
+
+import numpy as np
+import torch
+from _common import DATA_HOME, header
+
+import sknlp
+from sknlp.datasets import load_sentence_pairs
+from sknlp.neural import Seq2Seq
+
+
+def dev_split(src, tgt, fraction=0.05, seed=0):
+    sources = sorted(set(src))
+    rng = np.random.default_rng(seed)
+    dev_src = set(rng.choice(sources, int(len(sources) * fraction), replace=False).tolist())
+    dev = [i for i, s in enumerate(src) if s in dev_src]
+    kept_targets = {t for s, t in zip(src, tgt) if s not in dev_src}
+    dev = [i for i in dev if tgt[i] not in kept_targets]
+    fit = [i for i, s in enumerate(src) if s not in dev_src]
+    return fit, dev
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("settings", nargs="*")
+    parser.add_argument("--epochs", type=int, default=14)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--beam", default="",
+                        help="beam search's length penalties to try, comma-separated")
+    parser.add_argument("--save", default=None, help="keep the trained model here")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    settings = {k: ast.literal_eval(v) for k, v in (s.split("=", 1) for s in args.settings)}
+    train = load_sentence_pairs(subset="train", data_home=DATA_HOME)
+    fit, dev = dev_split(train.data, train.target)
+    header(f"Seq2Seq exploration: {settings or 'defaults'}, {args.epochs} planned epochs",
+           f"Tatoeba cmn.txt training pairs: {len(fit):,} to fit, {len(dev):,} development "
+           "pairs (never the test set)")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
+    model = Seq2Seq(**{"architecture": "transformer", "random_state": 0,
+                       "validation_fraction": 0.05, "early_stopping": True, "patience": 3,
+                       "max_epochs": args.epochs, **settings})
+    t0 = time.perf_counter()
+    model.fit([train.data[i] for i in fit], [train.target[i] for i in fit])
+    fit_s = time.perf_counter() - t0
+    best = int(np.argmin(model.history_[:, "valid_loss"]))
+    print(f"trained {fit_s / 60:.1f} min, {len(model.history_)} epochs, best {best + 1} "
+          f"(hold-out loss {model.history_[best, 'valid_loss']:.3f}, train loss "
+          f"{model.history_[best, 'train_loss']:.3f})")
+    Xd, yd = [train.data[i] for i in dev], [train.target[i] for i in dev]
+    if args.save:
+        sknlp.save(model, args.save)
+    report("greedy", model.evaluate(Xd, yd))
+    for alpha in [float(a) for a in args.beam.split(",") if a]:
+        model.set_params(decoding="beam", beam_size=5, length_penalty=alpha)
+        report(f"beam 5, length penalty {alpha:g}", model.evaluate(Xd, yd))
+
+
+def report(name, scores):
+    print(f"development {name}: BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f}, "
+          f"length ratio {scores['length_ratio']:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
