@@ -26,6 +26,9 @@ from sknlp.neural import Seq2Seq
 
 
 def dev_split(src, tgt, fraction=0.05, seed=0):
+    """Development pairs drawn at random from the training side. Not ``split_pairs``: it
+    chooses by the same hash as the loader's test split, and every training group's hash
+    lies above that cut, so it cannot hold a small share of the training pairs out."""
     sources = sorted(set(src))
     rng = np.random.default_rng(seed)
     dev_src = set(rng.choice(sources, int(len(sources) * fraction), replace=False).tolist())
