@@ -73,7 +73,7 @@ def speed(train, n_docs=3000, repeats=2):
                                          rng=np.random.RandomState(0)))
             torch.manual_seed(0)
             module = LanguageModelModule(**lm._module_kwargs_)
-            opt = torch.optim.AdamW(module.parameters(), lr=lm.lr, weight_decay=0.01)
+            opt = torch.optim.AdamW(module.parameters(), lr=lm.lr, weight_decay=0.01, fused=True)
             module.train()
             t = time.perf_counter()
             for Xb, _ in batches:

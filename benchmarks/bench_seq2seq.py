@@ -140,7 +140,7 @@ def plain_arm(src_tr, tgt_tr, src_te, tgt_te, seconds, attention, tokenize):
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     model = PlainSeq2Seq(len(vocab) + 2, len(chars) + 3, attention=attention)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
     loss_fn = nn.CrossEntropyLoss(ignore_index=0, label_smoothing=0.1)
     start, steps = time.perf_counter(), 0
     model.train()
@@ -260,7 +260,7 @@ def speed(src_tr, tgt_tr, n=6000, repeats=2):
                                      rng=np.random.RandomState(0)))
         torch.manual_seed(0)
         module = Seq2SeqRNN(**model._module_kwargs_)
-        opt = torch.optim.AdamW(module.parameters(), lr=2e-3, weight_decay=0.01)
+        opt = torch.optim.AdamW(module.parameters(), lr=2e-3, weight_decay=0.01, fused=True)
         loss_fn = nn.CrossEntropyLoss(ignore_index=0, label_smoothing=0.1)
         module.train()
         t = time.perf_counter()

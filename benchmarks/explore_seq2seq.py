@@ -19,6 +19,7 @@ import time
 import numpy as np
 import torch
 from _common import DATA_HOME, header
+from skorch.callbacks import Callback
 
 import sknlp
 from sknlp.datasets import load_sentence_pairs
@@ -47,6 +48,8 @@ def main():
     parser.add_argument("--beam", default="",
                         help="beam search's length penalties to try, comma-separated")
     parser.add_argument("--save", default=None, help="keep the trained model here")
+    parser.add_argument("--average", type=int, default=0,
+                        help="also score the mean of the last N epochs' weights")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -57,9 +60,11 @@ def main():
            f"Tatoeba cmn.txt training pairs: {len(fit):,} to fit, {len(dev):,} development "
            "pairs (never the test set)")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
+    keep = LastWeights(args.average)
     model = Seq2Seq(**{"architecture": "transformer", "random_state": 0,
                        "validation_fraction": 0.05, "early_stopping": True, "patience": 3,
-                       "max_epochs": args.epochs, **settings})
+                       "max_epochs": args.epochs, **settings,
+                       "callbacks": [("last_weights", keep)] if args.average else None})
     t0 = time.perf_counter()
     model.fit([train.data[i] for i in fit], [train.target[i] for i in fit])
     fit_s = time.perf_counter() - t0
@@ -70,10 +75,34 @@ def main():
     Xd, yd = [train.data[i] for i in dev], [train.target[i] for i in dev]
     if args.save:
         sknlp.save(model, args.save)
-    report("greedy", model.evaluate(Xd, yd))
-    for alpha in [float(a) for a in args.beam.split(",") if a]:
+    decode(model, Xd, yd, args.beam, "")
+    if args.average:
+        # The weights early stopping restored, and the mean of the N epochs up to them
+        # (Vaswani et al. 2017 averaged the last checkpoints of their base models).
+        last = [w for e, w in keep.weights if e <= best + 1][-args.average:]
+        module = model.net_.module_
+        module.load_state_dict({k: sum(w[k] for w in last) / len(last) for k in last[0]})
+        model.set_params(decoding="greedy")
+        decode(model, Xd, yd, args.beam, f"mean of epochs {best + 2 - len(last)}-{best + 1}, ")
+
+
+def decode(model, Xd, yd, beam, prefix):
+    report(prefix + "greedy", model.evaluate(Xd, yd))
+    for alpha in [float(a) for a in beam.split(",") if a]:
         model.set_params(decoding="beam", beam_size=5, length_penalty=alpha)
-        report(f"beam 5, length penalty {alpha:g}", model.evaluate(Xd, yd))
+        report(f"{prefix}beam 5, length penalty {alpha:g}", model.evaluate(Xd, yd))
+
+
+class LastWeights(Callback):
+    """Keeps a copy of the module's weights after each of the last ``n`` epochs."""
+
+    def __init__(self, n):
+        self.n = n
+        self.weights = []
+
+    def on_epoch_end(self, net, **kwargs):
+        state = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+        self.weights = [*self.weights, (len(net.history), state)][-(self.n + 3):]
 
 
 def report(name, scores):

@@ -141,6 +141,13 @@ _TRAINING_DOC = """
     device : {{"cpu", "cuda", "auto"}} or str, default="cpu"
         Where to train; ``"auto"`` takes CUDA when available. A model trained on a GPU
         unpickles on a CPU-only machine.
+    precision : {{"float32", "bfloat16"}}, default="float32"
+        ``"bfloat16"``: mixed-precision training, the matrix products of the training and
+        validation passes in bfloat16 under ``torch.autocast``, the weights, optimizer and
+        loss in float32 (Micikevicius et al. 2018). Faster on CPUs with AMX or AVX-512 BF16
+        and on recent GPUs (a Transformer's training step 1.3x, an LSTM's 1.4x on 2 cores
+        with AMX); slower where the hardware lacks bfloat16 arithmetic. Predictions run in
+        float32 either way.
     n_jobs : int or None, default=None
         CPU threads torch uses while this estimator trains and predicts (-1: all cores, -2:
         all but one); the previous count is restored after each call. None leaves torch's

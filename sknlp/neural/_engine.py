@@ -23,6 +23,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
 from ._training import (
+    PRECISIONS,
     BatchIterator,
     EpochCheckpoint,
     EpochProgressBar,
@@ -38,6 +39,11 @@ from ._training import (
 )
 
 OPTIMIZERS = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+# Optimizers run as one fused kernel over all the weights on these devices: the same update,
+# several times faster than a loop over the tensors (AdamW: 16 ms a step for 5 M weights on
+# 2 CPU cores against 3 ms fused; a tenth of a Seq2Seq Transformer's training step).
+_FUSED = {"adamw", "adam"}
+_FUSED_DEVICES = {"cpu", "cuda"}
 # What the engine reads from every neural estimator, and the values it accepts (each
 # estimator adds its own parameters to these in its ``_parameter_constraints``).
 TRAINING_CONSTRAINTS = {
@@ -55,6 +61,7 @@ TRAINING_CONSTRAINTS = {
     "bucket": ["boolean"],
     "random_state": ["random_state"],
     "device": [str],
+    "precision": [StrOptions(set(PRECISIONS))],
     "n_jobs": [Integral, None],
     "verbose": ["verbose"],
     "callbacks": [list, None],
@@ -196,7 +203,10 @@ def build_net(est, module_class, module_kwargs, *, n_rows, seed, monitor, net_cl
     if checkpoint is not None:
         callbacks.append(("finish_checkpoint", FinishCheckpoint(
             checkpoint, est.max_epochs, est.patience)))
-    return net_class(
+    device = resolve_device(est.device)
+    if est.optimizer in _FUSED and torch.device(device).type in _FUSED_DEVICES:
+        net_kwargs.setdefault("optimizer__fused", True)
+    net = net_class(
         module=module_class,
         **{f"module__{k}": v for k, v in module_kwargs.items()},
         criterion=criterion,
@@ -212,10 +222,12 @@ def build_net(est, module_class, module_kwargs, *, n_rows, seed, monitor, net_cl
         iterator_valid=BatchIterator,
         train_split=LengthSortedSplit(fraction, seed) if fraction else None,
         callbacks=callbacks,
-        device=resolve_device(est.device),
+        device=device,
         verbose=0,
         **net_kwargs,
     )
+    net.autocast_dtype = PRECISIONS[est.precision]
+    return net
 
 
 def fingerprint(est, seed, *, module_kwargs, arrays):

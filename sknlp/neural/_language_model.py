@@ -40,7 +40,7 @@ from ._modules import (
     sinusoidal_positions,
     token_embedding,
 )
-from ._training import BatchIterator, check_checkpoint_dir
+from ._training import BatchIterator, MixedPrecisionNet, check_checkpoint_dir
 
 ARCHITECTURES = ("lstm", "transformer")
 OBJECTIVES = {"lstm": ("bidirectional",), "transformer": ("masked", "causal")}
@@ -229,7 +229,7 @@ class LanguageModelModule(nn.Module):
         return self.transformer_states(ids, lengths)[-1]
 
 
-class _LanguageModelNet(NeuralNet):
+class _LanguageModelNet(MixedPrecisionNet, NeuralNet):
     """skorch net whose module returns its own loss (the output layer needs the targets)."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -294,7 +294,7 @@ class LanguageModel(SavedNetMixin, ClassNamePrefixFeaturesOutMixin, TransformerM
         Share of the tokens hidden by the masked objective.
     max_epochs, batch_size, lr, optimizer, weight_decay, lr_schedule, warmup_fraction, \
 grad_clip, early_stopping, validation_fraction, patience, bucket, random_state, device, \
-n_jobs, verbose, callbacks, checkpoint_dir
+precision, n_jobs, verbose, callbacks, checkpoint_dir
         Training settings, as in :class:`~sknlp.neural.LSTMClassifier`. Early stopping
         watches the held-out loss; the progress bar shows the held-out perplexity.
 
@@ -344,7 +344,8 @@ n_jobs, verbose, callbacks, checkpoint_dir
                  mask_fraction=0.15, max_epochs=5, batch_size=32, lr=2e-3, optimizer="adamw",
                  weight_decay=0.01, lr_schedule="linear", warmup_fraction=0.05, grad_clip=1.0,
                  early_stopping=False, validation_fraction=None, patience=2, bucket=True,
-                 random_state=None, device="cpu", n_jobs=None, verbose=0, callbacks=None,
+                 random_state=None, device="cpu", precision="float32",
+                 n_jobs=None, verbose=0, callbacks=None,
                  checkpoint_dir=None):
         self.architecture = architecture
         self.objective = objective

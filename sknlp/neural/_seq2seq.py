@@ -47,7 +47,7 @@ from ._modules import (
     next_token,
     sinusoidal_positions,
 )
-from ._training import check_checkpoint_dir, compact
+from ._training import MixedPrecisionNet, check_checkpoint_dir, compact
 
 ARCHITECTURES = ("rnn", "rnn-attention", "transformer")
 DECODINGS = ("greedy", "beam", "sample")
@@ -388,7 +388,7 @@ def search_beam(module, memory, *, start_id, end_id, max_steps, need_weights, be
     return tokens[:, :steps], (weights[:, :steps] if weights is not None else None)
 
 
-class _Seq2SeqNet(NeuralNet):
+class _Seq2SeqNet(MixedPrecisionNet, NeuralNet):
     """skorch net over sequence targets: the loss of every target position but padding."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -462,7 +462,7 @@ class Seq2Seq(SavedNetMixin, BaseEstimator):
         Sampling draws from the ``top_k`` most likely tokens only (all when None).
     max_epochs, batch_size, lr, optimizer, weight_decay, lr_schedule, warmup_fraction, \
 grad_clip, early_stopping, validation_fraction, patience, bucket, random_state, device, \
-n_jobs, verbose, callbacks, checkpoint_dir
+precision, n_jobs, verbose, callbacks, checkpoint_dir
         Training settings, as in :class:`~sknlp.neural.LSTMClassifier`. Early stopping
         watches the hold-out's loss; ``checkpoint_dir`` saves each epoch and resumes an
         interrupted training where it stopped.
@@ -522,7 +522,8 @@ n_jobs, verbose, callbacks, checkpoint_dir
                  batch_size=64, lr=2e-3, optimizer="adamw", weight_decay=0.01,
                  lr_schedule="linear", warmup_fraction=0.05, grad_clip=1.0,
                  early_stopping=False, validation_fraction=None, patience=2, bucket=True,
-                 random_state=None, device="cpu", n_jobs=None, verbose=0, callbacks=None,
+                 random_state=None, device="cpu", precision="float32",
+                 n_jobs=None, verbose=0, callbacks=None,
                  checkpoint_dir=None):
         self.architecture = architecture
         self.source_tokenizer = source_tokenizer

@@ -105,7 +105,57 @@ def _weighted_accuracy(net, dataset, y):
     return accuracy_score(y, net.predict(dataset), sample_weight=weights)
 
 
-class _TextClassifierNet(NeuralNetClassifier):
+PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}
+
+
+def _as_float32(out):
+    """A forward pass's output with its floating tensors in float32 (tuples kept)."""
+    if isinstance(out, torch.Tensor):
+        return out.float() if out.is_floating_point() else out
+    if isinstance(out, tuple):
+        return tuple(_as_float32(o) for o in out)
+    return out
+
+
+class MixedPrecisionNet:
+    """skorch net mixin: the training and validation forward passes run under
+    ``torch.autocast`` in ``autocast_dtype`` (None: plain float32).
+
+    Matrix products then run in bfloat16 (on CPUs with AMX or AVX-512 BF16, and on GPUs)
+    while the weights, the optimizer's state, the loss and the gradients' accumulation stay in
+    float32, as in mixed-precision training (Micikevicius et al. 2018); bfloat16 keeps
+    float32's exponent range, so no loss scaling is needed. The loss is computed outside the
+    autocast region on the output cast back to float32, and the backward pass runs outside it
+    too. Predictions go through skorch's ``evaluation_step`` and stay in float32.
+    """
+
+    autocast_dtype = None
+    _autocasting = False
+
+    def _with_autocast(self, step, *args, **kwargs):
+        if self.autocast_dtype is None:
+            return step(*args, **kwargs)
+        self._autocasting = True
+        try:
+            return step(*args, **kwargs)
+        finally:
+            self._autocasting = False
+
+    def train_step_single(self, batch, **fit_params):
+        return self._with_autocast(super().train_step_single, batch, **fit_params)
+
+    def validation_step(self, batch, **fit_params):
+        return self._with_autocast(super().validation_step, batch, **fit_params)
+
+    def infer(self, x, **fit_params):
+        if not self._autocasting:
+            return super().infer(x, **fit_params)
+        with torch.autocast(torch.device(self.device).type, dtype=self.autocast_dtype):
+            out = super().infer(x, **fit_params)
+        return _as_float32(out)
+
+
+class _TextClassifierNet(MixedPrecisionNet, NeuralNetClassifier):
     """skorch's classifier net with per-document weights.
 
     When the data hold ``sample_weight`` (next to ``ids`` and ``lengths``), each document's

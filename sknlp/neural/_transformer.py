@@ -112,7 +112,8 @@ class TransformerClassifier(_NeuralTextClassifier):
                  lr=1e-3, optimizer="adamw", weight_decay=0.01, lr_schedule="linear",
                  warmup_fraction=0.05, grad_clip=1.0, early_stopping=False,
                  scoring="loss", validation_fraction=None, patience=2, class_weight=None,
-                 bucket=True, random_state=None, device="cpu", n_jobs=None,
+                 bucket=True, random_state=None, device="cpu", precision="float32",
+                 n_jobs=None,
                  verbose=0, callbacks=None,
                  warm_start=False, checkpoint_dir=None):
         self.tokenizer = tokenizer
