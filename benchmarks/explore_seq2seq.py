@@ -48,8 +48,9 @@ def main():
     parser.add_argument("--beam", default="",
                         help="beam search's length penalties to try, comma-separated")
     parser.add_argument("--save", default=None, help="keep the trained model here")
-    parser.add_argument("--average", type=int, default=0,
-                        help="also score the mean of the last N epochs' weights")
+    parser.add_argument("--average", default="",
+                        help="also score the mean of the last N epochs' weights, for each "
+                             "comma-separated N")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -60,11 +61,12 @@ def main():
            f"Tatoeba cmn.txt training pairs: {len(fit):,} to fit, {len(dev):,} development "
            "pairs (never the test set)")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
-    keep = LastWeights(args.average)
+    average = [int(n) for n in args.average.split(",") if n]
+    keep = LastWeights(max(average, default=0))
     model = Seq2Seq(**{"architecture": "transformer", "random_state": 0,
                        "validation_fraction": 0.05, "early_stopping": True, "patience": 3,
                        "max_epochs": args.epochs, **settings,
-                       "callbacks": [("last_weights", keep)] if args.average else None})
+                       "callbacks": [("last_weights", keep)] if average else None})
     t0 = time.perf_counter()
     model.fit([train.data[i] for i in fit], [train.target[i] for i in fit])
     fit_s = time.perf_counter() - t0
@@ -76,10 +78,10 @@ def main():
     if args.save:
         sknlp.save(model, args.save)
     decode(model, Xd, yd, args.beam, "")
-    if args.average:
+    for n in average:
         # The weights early stopping restored, and the mean of the N epochs up to them
         # (Vaswani et al. 2017 averaged the last checkpoints of their base models).
-        last = [w for e, w in keep.weights if e <= best + 1][-args.average:]
+        last = [w for e, w in keep.weights if e <= best + 1][-n:]
         module = model.net_.module_
         module.load_state_dict({k: sum(w[k] for w in last) / len(last) for k in last[0]})
         model.set_params(decoding="greedy")
