@@ -34,13 +34,18 @@ def zh_split(zh_reviews):
     return X[:1200], y[:1200], X[1200:], y[1200:]
 
 
-@pytest.mark.parametrize("cls,params", MODELS, ids=IDS)
-def test_char_level_chinese_classifier_learns(cls, params, zh_split):
-    X_tr, y_tr, X_te, y_te = zh_split
+def small_char_settings(cls, params):
+    """A small char-level model of either class that learns the Chinese slice in seconds."""
     tok = Tokenizer(analyzer="char", num_words=3000, maxlen=120)
     size = {"embedding_dim": 48, "hidden_size": 48} if cls is LSTMClassifier else {
         "d_model": 48, "dim_feedforward": 96}
-    clf = cls(**{**params, **size, "tokenizer": tok, "max_epochs": 8, "lr": 1e-2}).fit(X_tr, y_tr)
+    return {**params, **size, "tokenizer": tok, "max_epochs": 8, "lr": 1e-2}
+
+
+@pytest.mark.parametrize("cls,params", MODELS, ids=IDS)
+def test_char_level_chinese_classifier_learns(cls, params, zh_split):
+    X_tr, y_tr, X_te, y_te = zh_split
+    clf = cls(**small_char_settings(cls, params)).fit(X_tr, y_tr)
     assert list(clf.classes_) == ["neg", "pos"]
     proba = clf.predict_proba(X_te)
     np.testing.assert_allclose(proba.sum(1), 1.0)
@@ -493,10 +498,7 @@ class OutputDtypes(Callback):
 @pytest.mark.parametrize("cls,params", MODELS, ids=IDS)
 def test_bfloat16_training_learns_like_float32(cls, params, zh_split):
     X_tr, y_tr, X_te, y_te = zh_split
-    tok = Tokenizer(analyzer="char", num_words=3000, maxlen=120)
-    size = {"embedding_dim": 48, "hidden_size": 48} if cls is LSTMClassifier else {
-        "d_model": 48, "dim_feedforward": 96}
-    settings = {**params, **size, "tokenizer": tok, "max_epochs": 8, "lr": 1e-2}
+    settings = small_char_settings(cls, params)
     dtypes = {}
     scores = {}
     for precision in ("float32", "bfloat16"):
