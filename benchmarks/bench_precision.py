@@ -2,7 +2,8 @@
 
 1. The optimizer step alone: AdamW over the weights of a trained estimator's module, as a
    loop over the tensors (torch's default on CPU), ``foreach``, and ``fused`` (what the
-   estimators use); median of 30 steps after 3 warm-up steps, the three alternated twice.
+   estimators use); the three alternated twice, 30 timed steps each after 3 warm-up steps,
+   median of the 60.
 2. Whole ``fit`` calls through the estimators with ``precision="float32"`` and
    ``"bfloat16"`` on real data, same seed, alternated twice, fastest of two each; beside it
    the model's quality, to show that the faster one learns as well:
