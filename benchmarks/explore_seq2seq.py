@@ -14,6 +14,7 @@ sources greedily and with beam 5 at each length penalty of ``--beam``. Settings 
 
 import argparse
 import ast
+import re
 import time
 
 import numpy as np
@@ -24,6 +25,13 @@ from skorch.callbacks import Callback
 import sknlp
 from sknlp.datasets import load_sentence_pairs
 from sknlp.neural import Seq2Seq
+from sknlp.preprocessing import Tokenizer
+
+
+def words_and_marks(doc):
+    """Lowercased words, and each punctuation mark as a token of its own ("?" tells a
+    question, which Chinese marks with 吗 or 呢)."""
+    return re.findall(r"\w+|[^\w\s]", doc.lower())
 
 
 def dev_split(src, tgt, fraction=0.05, seed=0):
@@ -48,6 +56,8 @@ def main():
     parser.add_argument("--beam", default="",
                         help="beam search's length penalties to try, comma-separated")
     parser.add_argument("--save", default=None, help="keep the trained model here")
+    parser.add_argument("--marks", action="store_true",
+                        help="source tokens keep punctuation marks (words_and_marks)")
     parser.add_argument("--average", default="",
                         help="also score the mean of the last N epochs' weights, for each "
                              "comma-separated N")
@@ -66,6 +76,9 @@ def main():
     model = Seq2Seq(**{"architecture": "transformer", "random_state": 0,
                        "validation_fraction": 0.05, "early_stopping": True, "patience": 3,
                        "max_epochs": args.epochs, **settings,
+                       **({"source_tokenizer": Tokenizer(analyzer=words_and_marks,
+                                                         num_words=30000, maxlen=None)}
+                          if args.marks else {}),
                        "callbacks": [("last_weights", keep)] if average else None})
     t0 = time.perf_counter()
     model.fit([train.data[i] for i in fit], [train.target[i] for i in fit])

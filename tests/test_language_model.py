@@ -9,6 +9,7 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
 import sknlp
+from sknlp.embeddings import Word2Vec
 from sknlp.neural import LanguageModel, LSTMClassifier, TransformerClassifier
 from sknlp.neural._language_model import LanguageModelModule
 from sknlp.preprocessing import Tokenizer
@@ -197,6 +198,29 @@ def test_lstm_classifier_starts_from_the_language_model(bilm, reviews):
         TransformerClassifier(d_model=16, pretrained=bilm).fit(X[:20], y[:20])
     with pytest.raises(TypeError, match="pretrained should be a LanguageModel"):
         LSTMClassifier(pretrained="bert").fit(X[:20], y[:20])
+
+
+def test_word2vec_vectors_start_the_language_model(reviews):
+    X = reviews[0]
+    w2v = Word2Vec(vector_size=32, min_count=2, epochs=2, random_state=0).fit(X)
+    spy = _FirstWeights()
+    lm = LanguageModel(**LSTM, max_epochs=1, embeddings=w2v, freeze_embeddings=True,
+                       callbacks=[spy]).fit(X)
+    vocab = lm.tokenizer_.vocabulary_
+    start = spy.weights["embedding.weight"]
+    for word in ("film", "bad", "actors"):
+        np.testing.assert_allclose(start[vocab[word]].numpy(), w2v.wv_[word], rtol=1e-6)
+    # frozen: the features' first columns stay the mean of the Word2Vec vectors
+    torch.testing.assert_close(lm.net_.module_.embedding.weight, start)
+    np.testing.assert_allclose(lm.transform(["bad film"])[0, :32],
+                               (w2v.wv_["bad"] + w2v.wv_["film"]) / 2, rtol=1e-5)
+    # a masked Transformer of the vectors' width; its [MASK] row starts at zero
+    masked = LanguageModel(**{**TRF, "d_model": 32}, max_epochs=1, embeddings=w2v,
+                           callbacks=[spy]).fit(X[:100])
+    assert not spy.weights["embedding.weight"][masked.mask_id_].any()
+    assert masked.fill_mask(["a [MASK] film"])[0]
+    with pytest.raises(ValueError, match="32 dimensions and d_model=16"):
+        LanguageModel(**TRF, embeddings=w2v).fit(X[:20])
 
 
 def test_unlabelled_rows_train_the_language_model_only(reviews, tmp_path):

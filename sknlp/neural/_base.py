@@ -15,7 +15,6 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, colu
 
 from ..base import TextInputMixin
 from ..preprocessing import Tokenizer
-from ..preprocessing._text import ngram_range_of
 from ..utils._deprecation import RenamedMixin
 from ..utils._validation import (
     check_documents,
@@ -37,6 +36,7 @@ from ._engine import (
     torch_threads,
     train,
     validation_share,
+    word_vectors,
 )
 from ._training import TrainingDiverged, _TextClassifierNet, check_checkpoint_dir, compact
 
@@ -277,20 +277,7 @@ class _NeuralTextClassifier(SavedNetMixin, RenamedMixin, TextInputMixin, Classif
                 "embeddings=Word2Vec(...) needs raw text input, so that the estimator's own "
                 "tokenizer can align the vectors with its vocabulary"
             )
-        w2v = self.embeddings
-        if not hasattr(w2v, "wv_"):  # unfitted: train on the fit documents
-            w2v = clone(w2v).fit(docs)
-        self.embeddings_ = w2v
-        matrix, coverage = w2v.embedding_matrix(self.tokenizer_, random_state=seed,
-                                                return_coverage=True)
-        tok_range, w2v_range = ngram_range_of(self.tokenizer_), ngram_range_of(w2v)
-        if tok_range != w2v_range:
-            warnings.warn(
-                f"the tokenizer has ngram_range={tok_range} but the Word2Vec has "
-                f"ngram_range={w2v_range}: only {coverage:.0%} of the vocabulary gets a "
-                "trained vector, the rest starts random; give both the same ngram_range",
-                UserWarning, stacklevel=3)
-        return matrix
+        return word_vectors(self, docs, seed)
 
     # -- training -------------------------------------------------------------------------
 

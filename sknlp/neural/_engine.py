@@ -230,6 +230,40 @@ def build_net(est, module_class, module_kwargs, *, n_rows, seed, monitor, net_cl
     return net
 
 
+def word_vectors(est, docs, seed, *, width=None, width_name=None, stacklevel=4):
+    """The initial embedding table of ``est.embeddings`` (a Word2Vec) aligned with the
+    fitted ``est.tokenizer_``, or None when no embeddings were given. An unfitted Word2Vec
+    is first trained on ``docs``; the fitted one is kept as ``est.embeddings_``. ``width``:
+    the embedding width the network needs (``width_name`` names the parameter that sets
+    it), a clear error when the vectors have another. ``stacklevel`` points a warning at
+    the user's ``fit`` call."""
+    import warnings
+
+    from sklearn.base import clone
+
+    from ..preprocessing._text import ngram_range_of
+
+    w2v = getattr(est, "embeddings", None)
+    if w2v is None:
+        return None
+    if not hasattr(w2v, "wv_"):  # unfitted: train on the fit documents
+        w2v = clone(w2v).fit(docs)
+    if width is not None and w2v.vector_size_ != width:
+        raise ValueError(f"the Word2Vec's vectors have {w2v.vector_size_} dimensions and "
+                         f"{width_name}={width}: give both the same size")
+    est.embeddings_ = w2v
+    matrix, coverage = w2v.embedding_matrix(est.tokenizer_, random_state=seed,
+                                            return_coverage=True)
+    tok_range, w2v_range = ngram_range_of(est.tokenizer_), ngram_range_of(w2v)
+    if tok_range != w2v_range:
+        warnings.warn(
+            f"the tokenizer has ngram_range={tok_range} but the Word2Vec has "
+            f"ngram_range={w2v_range}: only {coverage:.0%} of the vocabulary gets a "
+            "trained vector, the rest starts random; give both the same ngram_range",
+            UserWarning, stacklevel=stacklevel)
+    return matrix
+
+
 def fingerprint(est, seed, *, module_kwargs, arrays):
     """Identifies a training run: the estimator's class and every parameter that shapes the
     result, the module's arguments, the seed, and ``arrays`` (data, targets, initial vectors)
@@ -267,12 +301,14 @@ def train(net, X, y, state=None):
     return finish(net)
 
 
-def fit_net(est, data, y, *, arrays, monitor=("valid_loss", True)):
+def fit_net(est, data, y, *, arrays, monitor=("valid_loss", True), module_kwargs=None):
     """Train the network of an estimator that writes or predicts tokens (Seq2Seq,
     LanguageModel) on ``data`` (the batches' dict) and ``y``: open the checkpoint of
     ``est.checkpoint_dir`` (the training identified by ``arrays``), build the net with
     ``est._build(module_kwargs, n_rows, seed, fraction, checkpoint)``, train or resume it,
-    and forget every fitted attribute if the loss diverges."""
+    and forget every fitted attribute if the loss diverges. ``module_kwargs`` (default
+    ``est._module_kwargs_``, what a saved model is rebuilt from) may add the initial
+    weights, which only the first build needs."""
     from ._training import TrainingDiverged
 
     checkpoint = state = None
@@ -280,7 +316,7 @@ def fit_net(est, data, y, *, arrays, monitor=("valid_loss", True)):
         checkpoint, state = open_checkpoint(est, fingerprint(
             est, est._seed_, module_kwargs=est._module_kwargs_, arrays=arrays), monitor)
     with seeded(est._seed_):
-        est.net_ = est._build(est._module_kwargs_, n_rows=len(data["lengths"]),
+        est.net_ = est._build(module_kwargs or est._module_kwargs_, n_rows=len(data["lengths"]),
                               seed=est._seed_, fraction=validation_share(est),
                               checkpoint=checkpoint)
         try:

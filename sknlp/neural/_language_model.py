@@ -31,6 +31,7 @@ from ._engine import (
     fit_net,
     store_training_params,
     torch_threads,
+    word_vectors,
 )
 from ._modules import (
     EncoderBlock,
@@ -115,7 +116,8 @@ class LanguageModelModule(nn.Module):
     def __init__(self, *, vocab_size, architecture="lstm", objective="bidirectional",
                  embedding_dim=128, hidden_size=128, d_model=128, n_heads=4, n_layers=1,
                  dim_feedforward=256, dropout=0.1, max_len=128, softmax="adaptive",
-                 mask_fraction=0.15, mask_id=None):
+                 mask_fraction=0.15, mask_id=None, embedding_weights=None,
+                 freeze_embeddings=False):
         super().__init__()
         self.architecture = architecture
         self.objective = objective
@@ -124,7 +126,8 @@ class LanguageModelModule(nn.Module):
         self.drop = nn.Dropout(dropout)
         if architecture == "lstm":
             E, H = embedding_dim, hidden_size
-            self.embedding = token_embedding(vocab_size, E)
+            self.embedding = token_embedding(vocab_size, E, embedding_weights,
+                                             freeze_embeddings)
             self.forward_layers = nn.ModuleList(
                 nn.LSTM(E if i == 0 else H, H, batch_first=True) for i in range(n_layers))
             self.backward_layers = nn.ModuleList(
@@ -132,9 +135,11 @@ class LanguageModelModule(nn.Module):
             width = H
         else:
             self.d_model = d_model
-            self.embedding = token_embedding(vocab_size, d_model)
-            nn.init.normal_(self.embedding.weight, std=d_model**-0.5)  # unit once scaled
-            self.embedding.weight.data[0] = 0.0
+            self.embedding = token_embedding(vocab_size, d_model, embedding_weights,
+                                             freeze_embeddings)
+            if embedding_weights is None:
+                nn.init.normal_(self.embedding.weight, std=d_model**-0.5)  # unit once scaled
+                self.embedding.weight.data[0] = 0.0
             self.register_buffer("positions", sinusoidal_positions(max_len, d_model),
                                  persistent=False)
             self.blocks = nn.ModuleList(EncoderBlock(d_model, n_heads, dim_feedforward,
@@ -292,6 +297,15 @@ class LanguageModel(SavedNetMixin, ClassNamePrefixFeaturesOutMixin, TransformerM
         30,000-word model spends its time; ``"full"`` is the plain softmax.
     mask_fraction : float, default=0.15
         Share of the tokens hidden by the masked objective.
+    embeddings : Word2Vec or None, default=None
+        Initialise the embedding layer from word vectors aligned with the tokenizer's
+        vocabulary, as the classifiers do: an unfitted :class:`~sknlp.embeddings.Word2Vec`
+        is trained on the fit texts, a fitted one is used as is. Its ``vector_size`` must
+        be ``embedding_dim`` (LSTM) or ``d_model`` (Transformer). A short-trained language
+        model learns embeddings that group words by their role in a sentence rather than
+        by their sense; Word2Vec's start it from vectors that already group by sense.
+    freeze_embeddings : bool, default=False
+        Keep the embedding layer fixed while the language model trains.
     max_epochs, batch_size, lr, optimizer, weight_decay, lr_schedule, warmup_fraction, \
 grad_clip, early_stopping, validation_fraction, patience, bucket, random_state, device, \
 precision, n_jobs, verbose, callbacks, checkpoint_dir
@@ -334,6 +348,8 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "softmax": [StrOptions({"adaptive", "full"})],
         "mask_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "embeddings": "no_validation",
+        "freeze_embeddings": ["boolean"],
         "checkpoint_dir": [str, os.PathLike, None],
         **TRAINING_CONSTRAINTS,
     }
@@ -341,7 +357,8 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
     def __init__(self, *, architecture="lstm", objective=None, tokenizer=None, seq_len=128,
                  embedding_dim=128, hidden_size=128, d_model=128, n_heads=4, n_layers=None,
                  dim_feedforward=256, dropout=0.1, softmax="adaptive",
-                 mask_fraction=0.15, max_epochs=5, batch_size=32, lr=2e-3, optimizer="adamw",
+                 mask_fraction=0.15, embeddings=None, freeze_embeddings=False,
+                 max_epochs=5, batch_size=32, lr=2e-3, optimizer="adamw",
                  weight_decay=0.01, lr_schedule="linear", warmup_fraction=0.05, grad_clip=1.0,
                  early_stopping=False, validation_fraction=None, patience=2, bucket=True,
                  random_state=None, device="cpu", precision="float32",
@@ -360,6 +377,8 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
         self.dropout = dropout
         self.softmax = softmax
         self.mask_fraction = mask_fraction
+        self.embeddings = embeddings
+        self.freeze_embeddings = freeze_embeddings
         store_training_params(self, locals())
 
     # -- data -----------------------------------------------------------------------------
@@ -431,9 +450,20 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
             d_model=self.d_model, n_heads=self.n_heads, n_layers=self._n_layers(),
             dim_feedforward=self.dim_feedforward,
             dropout=self.dropout, max_len=self.seq_len, softmax=self.softmax,
-            mask_fraction=self.mask_fraction, mask_id=self.mask_id_)
+            mask_fraction=self.mask_fraction, mask_id=self.mask_id_,
+            freeze_embeddings=self.freeze_embeddings)
+        lstm = self.architecture == "lstm"
+        weights = word_vectors(self, docs, self._seed_, stacklevel=3,
+                               width=self.embedding_dim if lstm else self.d_model,
+                               width_name="embedding_dim" if lstm else "d_model")
+        if weights is not None:  # rows past the tokenizer's ([MASK]) start as padding does
+            extra = np.zeros((self.vocab_size_ - len(weights), weights.shape[1]), np.float32)
+            weights = np.vstack([weights, extra])
+        # A saved model is rebuilt from _module_kwargs_, and its trained weights replace
+        # the initial ones, so only the first build gets them.
         fit_net(self, {"ids": ids, "lengths": lengths}, np.zeros(len(ids), np.float32),
-                arrays=(ids,))
+                arrays=(ids, weights),
+                module_kwargs={**self._module_kwargs_, "embedding_weights": weights})
         self.n_features_out_ = int(self._feature_width())
         return self
 
