@@ -153,10 +153,16 @@ class _Writer:
     def __init__(self, trusted):
         self.arrays = {}
         self.trusted = set(trusted or ())
+        self._written = {}  # id of an array already written -> (its name, the array)
 
     def array(self, a):
+        # An array the model holds twice (a fitted Word2Vec given as ``embeddings`` is also
+        # ``embeddings_``) is written once; both places name the same member.
+        if id(a) in self._written:
+            return self._written[id(a)][0]
         name = f"arrays/{len(self.arrays)}.npy"
         self.arrays[name] = np.ascontiguousarray(a)
+        self._written[id(a)] = (name, a)  # kept alive, so its id is not reused
         return name
 
     def node(self, obj, where):  # noqa: C901 - one branch per supported type

@@ -81,6 +81,29 @@ def test_frozen_teacher_and_distilled_student_round_trip(imdb_small, tmp_path):
     assert len(loaded.student_.history_) == 1
 
 
+def test_vectors_the_model_holds_twice_are_written_once(imdb_small, tmp_path):
+    X, y = imdb_small[0][:150], imdb_small[1][:150]
+    w2v = Word2Vec(vector_size=16, min_count=1, epochs=1, random_state=0).fit(X)
+    clf = LSTMClassifier(embeddings=w2v, embedding_dim=16, hidden_size=8, max_epochs=1,
+                         random_state=0).fit(X, y)
+    assert clf.embeddings_ is clf.embeddings  # a fitted Word2Vec is used as it is
+    sknlp.save(w2v, tmp_path / "w.sknlp")
+    sknlp.save(clf, tmp_path / "c.sknlp")
+    vectors = (tmp_path / "w.sknlp").stat().st_size
+    without = clone(clf)  # the same classifier holding the vectors once, as embeddings_
+    without.__dict__.update({k: v for k, v in vars(clf).items() if k.endswith("_")})
+    without.set_params(embeddings=None)
+    sknlp.save(without, tmp_path / "once.sknlp")
+    # Written twice, the vectors' arrays would add the whole Word2Vec file again; only its
+    # word list (plain data, about a tenth here) is repeated.
+    assert (tmp_path / "c.sknlp").stat().st_size < (tmp_path / "once.sknlp").stat().st_size \
+        + 0.25 * vectors
+    loaded = sknlp.load(tmp_path / "c.sknlp")
+    np.testing.assert_array_equal(loaded.embeddings.wv_.vectors, w2v.wv_.vectors)
+    np.testing.assert_array_equal(loaded.embeddings_.wv_.vectors, w2v.wv_.vectors)
+    np.testing.assert_array_equal(loaded.predict_proba(X[:20]), clf.predict_proba(X[:20]))
+
+
 def _rewrite_manifest(src, dst, edit):
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for item in zin.infolist():
