@@ -221,6 +221,8 @@ def test_word2vec_vectors_start_the_language_model(reviews):
     assert masked.fill_mask(["a [MASK] film"])[0]
     with pytest.raises(ValueError, match="32 dimensions and d_model=16"):
         LanguageModel(**TRF, embeddings=w2v).fit(X[:20])
+    with pytest.raises(TypeError, match="embeddings should be a sknlp Word2Vec"):
+        LanguageModel(**LSTM, embeddings="glove.txt").fit(X[:20])
 
 
 def test_unlabelled_rows_train_the_language_model_only(reviews, tmp_path):

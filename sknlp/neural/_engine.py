@@ -246,6 +246,9 @@ def word_vectors(est, docs, seed, *, width=None, width_name=None, stacklevel=4):
     w2v = getattr(est, "embeddings", None)
     if w2v is None:
         return None
+    if not hasattr(w2v, "embedding_matrix"):
+        raise TypeError(f"embeddings should be a sknlp Word2Vec or FastText (fitted or not), "
+                        f"got {type(w2v).__name__}")
     if not hasattr(w2v, "wv_"):  # unfitted: train on the fit documents
         w2v = clone(w2v).fit(docs)
     if width is not None and w2v.vector_size_ != width:
@@ -316,9 +319,9 @@ def fit_net(est, data, y, *, arrays, monitor=("valid_loss", True), module_kwargs
         checkpoint, state = open_checkpoint(est, fingerprint(
             est, est._seed_, module_kwargs=est._module_kwargs_, arrays=arrays), monitor)
     with seeded(est._seed_):
-        est.net_ = est._build(module_kwargs or est._module_kwargs_, n_rows=len(data["lengths"]),
-                              seed=est._seed_, fraction=validation_share(est),
-                              checkpoint=checkpoint)
+        est.net_ = est._build(module_kwargs or est._module_kwargs_,
+                              n_rows=len(data["lengths"]), seed=est._seed_,
+                              fraction=validation_share(est), checkpoint=checkpoint)
         try:
             est.interrupted_ = train(est.net_, data, y, state)
         except TrainingDiverged:
