@@ -15,7 +15,8 @@ Modes (each prints its figures, the dataset and the machine):
   same N reviews, side by side.
 - ``--features``: ``LanguageModel.transform`` features + logistic regression.
 - ``--word2vec DIM`` (with ``--pretrain``): the language model's embeddings start from
-  Word2Vec vectors of DIM dimensions trained on the same text (in the budget), frozen.
+  Word2Vec vectors of DIM dimensions trained on the same text (in the budget), frozen
+  (``--trainable``: trained on with the rest of the language model).
 
     python benchmarks/bench_language_model.py --speed
     python benchmarks/bench_language_model.py --pretrain 45 --save lm.sknlp
@@ -95,7 +96,8 @@ def speed(train, n_docs=3000, repeats=2):
           f"{lm.vocab_size_:,} words)", flush=True)
 
 
-def pretrain(train, unsup, test, minutes, architecture, save, epochs, w2v_dim=None):
+def pretrain(train, unsup, test, minutes, architecture, save, epochs, w2v_dim=None,
+             trainable=False):
     X = list(train.data) + list(unsup.data)
     sizes = {}
     if w2v_dim:
@@ -107,7 +109,7 @@ def pretrain(train, unsup, test, minutes, architecture, save, epochs, w2v_dim=No
         w2v_s = time.perf_counter() - t
         print(f"Word2Vec({w2v_dim} d) on the same text: {w2v_s:.0f} s", flush=True)
         minutes -= w2v_s / 60
-        sizes = dict(embeddings=w2v, freeze_embeddings=True,
+        sizes = dict(embeddings=w2v, freeze_embeddings=not trainable,
                      **({"embedding_dim": w2v_dim} if architecture == "lstm"
                         else {"d_model": w2v_dim}))
     # The learning rate decays linearly over ``epochs``: choose it so they fit the budget.
@@ -282,6 +284,8 @@ def main():
     parser.add_argument("--word2vec", type=int, default=None, metavar="DIM",
                         help="start the language model's embeddings from Word2Vec vectors "
                              "of this size, trained on the same text, frozen")
+    parser.add_argument("--trainable", action="store_true",
+                        help="with --word2vec: the vectors are trained on, not frozen")
     parser.add_argument("--finetune", type=float, default=None)
     parser.add_argument("--few-labels", default=None,
                         help="comma-separated numbers of labels, e.g. 200,1000,5000")
@@ -305,7 +309,7 @@ def main():
     lm = sknlp.load(args.load) if args.load else None
     if args.pretrain:
         lm = pretrain(train, unsup, test, args.pretrain, args.architecture, args.save,
-                      args.epochs, args.word2vec)
+                      args.epochs, args.word2vec, args.trainable)
     if args.finetune and lm is not None:
         out["finetune"] = finetune(lm, train, test, args.finetune)
     if args.few_labels and lm is not None:
