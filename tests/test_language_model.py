@@ -219,6 +219,19 @@ def test_word2vec_vectors_start_the_language_model(reviews):
                            callbacks=[spy]).fit(X[:100])
     assert not spy.weights["embedding.weight"][masked.mask_id_].any()
     assert masked.fill_mask(["a [MASK] film"])[0]
+    # the vectors enter at their own scale, as they do a TransformerClassifier's (the
+    # table times sqrt(d_model) is the Word2Vec vector; at 17 times their size, they would
+    # drown the positions), and a classifier fine-tuned from the language model reads its
+    # trained table at the language model's scale
+    film = masked.tokenizer_.vocabulary_["film"]
+    np.testing.assert_allclose(spy.weights["embedding.weight"][film].numpy() * 32**0.5,
+                               w2v.wv_["film"], rtol=1e-5)
+    clf = TransformerClassifier(d_model=32, n_heads=2, n_layers=1, dim_feedforward=32,
+                                max_epochs=1, pretrained=masked, random_state=0,
+                                callbacks=[spy]).fit(X[:40], reviews[1][:40])
+    torch.testing.assert_close(
+        spy.weights["embedding.weight"][film] * clf.net_.module_.embedding_scale,
+        masked.net_.module_.embedding.weight[film].detach() * 32**0.5)
     with pytest.raises(ValueError, match="32 dimensions and d_model=16"):
         LanguageModel(**TRF, embeddings=w2v).fit(X[:20])
     with pytest.raises(TypeError, match="embeddings should be a sknlp Word2Vec"):

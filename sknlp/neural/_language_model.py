@@ -140,6 +140,8 @@ class LanguageModelModule(nn.Module):
             if embedding_weights is None:
                 nn.init.normal_(self.embedding.weight, std=d_model**-0.5)  # unit once scaled
                 self.embedding.weight.data[0] = 0.0
+            else:  # Word2Vec vectors enter at their own scale, as in TransformerModule
+                self.embedding.weight.data /= math.sqrt(d_model)
             self.register_buffer("positions", sinusoidal_positions(max_len, d_model),
                                  persistent=False)
             self.blocks = nn.ModuleList(EncoderBlock(d_model, n_heads, dim_feedforward,
