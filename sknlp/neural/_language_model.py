@@ -306,6 +306,8 @@ class LanguageModel(SavedNetMixin, ClassNamePrefixFeaturesOutMixin, TransformerM
         be ``embedding_dim`` (LSTM) or ``d_model`` (Transformer). A short-trained language
         model learns embeddings that group words by their role in a sentence rather than
         by their sense; Word2Vec's start it from vectors that already group by sense.
+        A Transformer takes them at their own scale, not multiplied by ``sqrt(d_model)``
+        as its own random embeddings are (multiplied, they drown the position encodings).
     freeze_embeddings : bool, default=False
         Keep the embedding layer fixed while the language model trains.
     max_epochs, batch_size, lr, optimizer, weight_decay, lr_schedule, warmup_fraction, \
