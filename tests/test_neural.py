@@ -11,7 +11,8 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
 from sknlp.embeddings import Word2Vec
-from sknlp.neural import LSTMClassifier, TransformerClassifier
+from sknlp.neural import LSTMClassifier, TransformerClassifier, _modules
+from sknlp.neural._modules import _cpu_bfloat16_lstm
 from sknlp.neural._pooling import POOLINGS
 from sknlp.neural._training import BatchIterator, TrainingDiverged, compact
 from sknlp.preprocessing import NGram, Tokenizer
@@ -487,7 +488,8 @@ class OutputDtypes(Callback):
                        if isinstance(m, (torch.nn.Linear, torch.nn.LSTM))]
 
     def _record(self, module, inputs, output):
-        self.seen.add((output[0] if isinstance(output, tuple) else output).dtype)
+        self.seen.add((type(module).__name__,
+                       (output[0] if isinstance(output, tuple) else output).dtype))
 
     def on_train_end(self, net, **kwargs):
         for hook in self._hooks:
@@ -509,14 +511,18 @@ def test_bfloat16_training_learns_like_float32(cls, params, zh_split):
         proba = clf.predict_proba(X_te)
         assert proba.dtype == np.float32 or proba.dtype == np.float64
         np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-5)
-    # The layers really ran in bfloat16 while training, and only then.
-    assert dtypes["float32"].seen == {torch.float32}
-    assert dtypes["bfloat16"].seen == {torch.bfloat16}
+    # The layers really ran in bfloat16 while training, and only then; the LSTM's own
+    # kernel in float32 on a CPU that has no bfloat16 form of it (see run_lstm).
+    kinds = {"Linear"} | ({"LSTM"} if cls is LSTMClassifier else set())
+    lstm_dtype = torch.bfloat16 if _cpu_bfloat16_lstm() else torch.float32
+    assert dtypes["float32"].seen == {(kind, torch.float32) for kind in kinds}
+    assert dtypes["bfloat16"].seen == {
+        (kind, lstm_dtype if kind == "LSTM" else torch.bfloat16) for kind in kinds}
     predicting = OutputDtypes().initialize()
     predicting.on_train_begin(clf.net_)
     clf.predict_proba(X_te[:10])
     predicting.on_train_end(clf.net_)
-    assert predicting.seen == {torch.float32}
+    assert predicting.seen == {(kind, torch.float32) for kind in kinds}
     # measured: LSTM 75.5 % in float32, 76.8 % in bfloat16; Transformer 71.0 %, 70.3 %
     assert scores["bfloat16"] > 0.65  # majority class is about 0.52
     assert abs(scores["bfloat16"] - scores["float32"]) < 0.05
@@ -525,3 +531,22 @@ def test_bfloat16_training_learns_like_float32(cls, params, zh_split):
                                   clf.predict_proba(X_te[:50]))  # same seed, same model
     with pytest.raises(ValueError, match="precision"):
         cls(**settings, precision="float16").fit(X_tr[:50], y_tr[:50])
+
+
+def test_bfloat16_lstm_runs_in_float32_where_the_cpu_has_no_bfloat16_kernel(
+        monkeypatch, zh_split):
+    # Mocked: the probe is made to answer "no kernel", so that the fallback runs on every
+    # machine; an AVX2-only CPU answers so for real, and there bfloat16 LSTM training
+    # failed with oneDNN's "could not create a primitive descriptor".
+    monkeypatch.setattr(_modules, "_cpu_bfloat16_lstm", lambda: False)
+    lstm, x = torch.nn.LSTM(8, 8, batch_first=True), torch.randn(3, 5, 8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = _modules.run_lstm(lstm, x.bfloat16())[0]
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, lstm(x.bfloat16().float())[0])
+    X_tr, y_tr, X_te, y_te = zh_split
+    dtypes = OutputDtypes()
+    clf = LSTMClassifier(**small_char_settings(LSTMClassifier, TINY_LSTM), precision="bfloat16",
+                         callbacks=[("dtypes", dtypes)]).fit(X_tr, y_tr)
+    assert dtypes.seen == {("Linear", torch.bfloat16), ("LSTM", torch.float32)}
+    assert clf.score(X_te, y_te) > 0.65  # majority class is about 0.52

@@ -147,7 +147,9 @@ _TRAINING_DOC = """
         loss in float32 (Micikevicius et al. 2018). Faster on CPUs with AMX or AVX-512 BF16
         and on recent GPUs (whole fits on 2 cores with AMX: an LSTM classifier 1.7x, a
         Transformer classifier 1.05x); slower where the hardware lacks bfloat16 arithmetic,
-        and the coarser numbers can cost some quality. Predictions run in float32 either way.
+        and the coarser numbers can cost some quality (where the CPU has no bfloat16
+        LSTM kernel, as an AVX2-only one, LSTM layers run in float32, the rest in bfloat16).
+        Predictions run in float32 either way.
     n_jobs : int or None, default=None
         CPU threads torch uses while this estimator trains and predicts (-1: all cores, -2:
         all but one); the previous count is restored after each call. None leaves torch's

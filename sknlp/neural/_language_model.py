@@ -38,6 +38,7 @@ from ._modules import (
     _mask,
     next_token,
     reverse_padded,
+    run_lstm,
     sinusoidal_positions,
     token_embedding,
 )
@@ -160,7 +161,7 @@ class LanguageModelModule(nn.Module):
         for i, (fwd, bwd) in enumerate(zip(self.forward_layers, self.backward_layers)):
             if i > 0:
                 f, b = self.drop(f), self.drop(b)
-            f, b = fwd(f)[0], bwd(b)[0]
+            f, b = run_lstm(fwd, f)[0], run_lstm(bwd, b)[0]
             layers.append((f, reverse_padded(b, lengths)))
         return x, layers
 

@@ -6,6 +6,7 @@ with 0 as padding, right-padded; ``lengths`` is ``(B,)``. ``forward`` returns lo
 ``(B, n_classes)``, or ``(logits, attention)`` with ``return_attention=True``.
 """
 
+import functools
 import math
 
 import torch
@@ -71,6 +72,31 @@ def reverse_padded(x, lengths):
     return x.gather(1, source)
 
 
+@functools.cache
+def _cpu_bfloat16_lstm():
+    """Whether this CPU's LSTM kernel runs under bfloat16 autocast. oneDNN has none on
+    some CPUs (seen on an AVX2-only AMD EPYC: "could not create a primitive descriptor
+    for the LSTM forward propagation primitive"); GRUs and matrix products run there."""
+    try:  # the probe's LSTM must not draw from the seeded training's random numbers
+        with (torch.random.fork_rng(devices=[]), torch.no_grad(),
+              torch.autocast("cpu", dtype=torch.bfloat16)):
+            nn.LSTM(4, 4, batch_first=True)(torch.zeros(1, 2, 4))
+        return True
+    except RuntimeError:
+        return False
+
+
+def run_lstm(layer, x):
+    """``layer(x)`` for an ``nn.LSTM``; under CPU autocast on a CPU whose LSTM kernel has
+    no bfloat16 form, the layer runs in float32 and the rest of the network in bfloat16,
+    so ``precision="bfloat16"`` trains on any CPU."""
+    if (x.device.type == "cpu" and torch.is_autocast_enabled("cpu")
+            and not _cpu_bfloat16_lstm()):
+        with torch.autocast("cpu", enabled=False):
+            return layer(x.float())
+    return layer(x)
+
+
 class MaskedLSTM(nn.Module):
     """A stack of (bi)LSTM layers over right-padded batches, exact on the real tokens.
 
@@ -115,9 +141,9 @@ class MaskedLSTM(nn.Module):
         for i, layer in enumerate(self.layers):
             if i > 0:
                 x = F.dropout(x, self.dropout, self.training)
-            outputs = [layer[0](x)[0]]  # (B, T, H)
+            outputs = [run_lstm(layer[0], x)[0]]  # (B, T, H)
             if self.bidirectional:
-                backward = layer[1](reverse_padded(x, lengths))[0]
+                backward = run_lstm(layer[1], reverse_padded(x, lengths))[0]
                 outputs.append(reverse_padded(backward, lengths))  # (B, T, H)
             x = torch.cat(outputs, dim=-1)  # (B, T, H * directions)
         last = x.gather(1, (lengths - 1).view(-1, 1, 1).expand(-1, 1, x.shape[2]))[:, 0]
