@@ -297,6 +297,8 @@ def main():
     parser.add_argument("--save", default=None)
     parser.add_argument("--load", default=None)
     args = parser.parse_args()
+    if args.trainable and not (args.word2vec and args.pretrain):
+        parser.error("--trainable applies to --word2vec DIM with --pretrain")
     header("LanguageModel on IMDB", "IMDB (aclImdb v1): language models on the train and "
            "unsup reviews' text (75,000, no labels); accuracy on the 25,000 test reviews")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
