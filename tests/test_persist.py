@@ -18,7 +18,7 @@ from test_common import ESTIMATORS, INIT_PARAMS, inputs_for, targets_for
 
 import sknlp
 from sknlp.embeddings import Word2Vec
-from sknlp.neural import DistilledClassifier, LSTMClassifier
+from sknlp.neural import DistilledClassifier, LSTMClassifier, TransformerClassifier
 from sknlp.preprocessing import BagOfWords, NGram, Tokenizer
 
 
@@ -102,6 +102,22 @@ def test_vectors_the_model_holds_twice_are_written_once(imdb_small, tmp_path):
     np.testing.assert_array_equal(loaded.embeddings.wv_.vectors, w2v.wv_.vectors)
     np.testing.assert_array_equal(loaded.embeddings_.wv_.vectors, w2v.wv_.vectors)
     np.testing.assert_array_equal(loaded.predict_proba(X[:20]), clf.predict_proba(X[:20]))
+
+
+def test_word2vec_started_transformer_reads_its_vectors_at_the_same_scale_after_load(
+        imdb_small, tmp_path):
+    # Its table holds the vectors at their own scale (not multiplied by sqrt(d_model) as a
+    # random table is); rebuilt on load without the vectors, the model once multiplied
+    # them and predicted otherwise.
+    X, y = imdb_small[0][:200], imdb_small[1][:200]
+    w2v = Word2Vec(vector_size=16, min_count=1, epochs=1, random_state=0).fit(X)
+    clf = TransformerClassifier(embeddings=w2v, d_model=16, n_heads=2, n_layers=1,
+                                dim_feedforward=16, max_epochs=1, random_state=0,
+                                n_jobs=1).fit(X, y)
+    sknlp.save(clf, tmp_path / "t.sknlp")
+    loaded = sknlp.load(tmp_path / "t.sknlp")
+    assert loaded.net_.module_.embedding_scale == clf.net_.module_.embedding_scale == 1.0
+    np.testing.assert_array_equal(loaded.predict_proba(X[:30]), clf.predict_proba(X[:30]))
 
 
 def _rewrite_manifest(src, dst, edit):

@@ -334,7 +334,7 @@ class TransformerModule(nn.Module):
     def __init__(self, *, vocab_size, n_classes, max_len, d_model=128, n_heads=4, n_layers=2,
                  dim_feedforward=256, dropout=0.1, positional="sinusoidal", pooling="cls",
                  attention_temperature=None, embedding_weights=None, freeze_embeddings=False,
-                 init_state=None):
+                 init_state=None, embedding_scale=None):
         super().__init__()
         assert positional in ("sinusoidal", "learned"), f"unknown positional {positional!r}"
         self.pooling = pooling
@@ -362,8 +362,12 @@ class TransformerModule(nn.Module):
             self.embedding.weight.data[0] = 0.0
         # Token embeddings are scaled by sqrt(d_model) (Vaswani et al., section 3.4) so that
         # they are not drowned by the unit-amplitude position encodings; Word2Vec vectors
-        # are used at their own scale.
-        self.embedding_scale = math.sqrt(d_model) if embedding_weights is None else 1.0
+        # are used at their own scale. ``embedding_scale`` (given by the estimator, kept in
+        # its module arguments) says which, also when a saved model is rebuilt without the
+        # vectors.
+        if embedding_scale is None:
+            embedding_scale = math.sqrt(d_model) if embedding_weights is None else 1.0
+        self.embedding_scale = embedding_scale
         if init_state is not None:  # a language model's weights (fine-tuning)
             load_part(self, init_state)
 

@@ -199,4 +199,7 @@ class TransformerClassifier(_NeuralTextClassifier):
                     positional=self.positional, pooling=self.pooling,
                     attention_temperature=self.attention_temperature,
                     embedding_weights=embedding_weights,
-                    freeze_embeddings=self.freeze_embeddings)
+                    freeze_embeddings=self.freeze_embeddings,
+                    # Word2Vec vectors enter at their own scale; the trained table keeps it
+                    # when a saved model is rebuilt without them
+                    embedding_scale=None if embedding_weights is None else 1.0)
