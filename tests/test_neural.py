@@ -40,7 +40,10 @@ def small_char_settings(cls, params):
     tok = Tokenizer(analyzer="char", num_words=3000, maxlen=120)
     size = {"embedding_dim": 48, "hidden_size": 48} if cls is LSTMClassifier else {
         "d_model": 48, "dim_feedforward": 96}
-    return {**params, **size, "tokenizer": tok, "max_epochs": 8, "lr": 1e-2}
+    # A Transformer wants the lower rate: at 1e-2 it scored 0.695-0.755 over three seeds on
+    # one machine, at 3e-3 0.77-0.80 (the LSTM learns well at 1e-2).
+    lr = 1e-2 if cls is LSTMClassifier else 3e-3
+    return {**params, **size, "tokenizer": tok, "max_epochs": 8, "lr": lr}
 
 
 @pytest.mark.parametrize("cls,params", MODELS, ids=IDS)
@@ -523,7 +526,7 @@ def test_bfloat16_training_learns_like_float32(cls, params, zh_split):
     clf.predict_proba(X_te[:10])
     predicting.on_train_end(clf.net_)
     assert predicting.seen == {(kind, torch.float32) for kind in kinds}
-    # measured: LSTM 75.5 % in float32, 76.8 % in bfloat16; Transformer 71.0 %, 70.3 %
+    # measured: LSTM 75.5 % in float32, 76.8 % in bfloat16; Transformer 79.8 %, 79.5 %
     assert scores["bfloat16"] > 0.65  # majority class is about 0.52
     assert abs(scores["bfloat16"] - scores["float32"]) < 0.05
     again = cls(**settings, precision="bfloat16").fit(X_tr, y_tr)
