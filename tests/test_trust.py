@@ -201,6 +201,19 @@ def test_a_huge_declared_vocabulary_allocates_nothing(lstm_file, tmp_path):
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB
 
 
+def test_a_huge_declared_layer_count_builds_nothing(lstm_file, tmp_path):
+    def edit(m):
+        net = _attr(m, "LSTMClassifier", "__net__")[1]
+        for entry in net["__dict__"]:
+            if entry[0] == "module_kwargs":
+                for kv in entry[1]["__dict__"]:
+                    if kv[0] == "num_layers":
+                        kv[1] = 50_000_000  # even on the meta device: hours of modules
+
+    with pytest.raises(ModelFileError, match="more layers or members than its"):
+        sknlp.load(_rewrite(lstm_file, tmp_path / "layers.sknlp", edit))
+
+
 def test_weights_that_do_not_fit_the_network_are_refused(lstm_file, tmp_path):
     def edit(m):
         _attr(m, "LSTMClassifier", "vocab_size_")[1] = 10**6

@@ -435,6 +435,10 @@ def restore_net(est, module_class, saved, build):
     return net
 
 
+# Module arguments that count layers or ensemble members (see :func:`check_weights`).
+_MODULE_COUNTS = ("n_layers", "num_layers", "size")
+
+
 def check_weights(owner, module_class, module_kwargs, state_dict):
     """Weights read from a file must be the ones the saved arguments build, key for key and
     shape for shape; checked on torch's meta device, so absurd sizes allocate nothing."""
@@ -444,6 +448,14 @@ def check_weights(owner, module_class, module_kwargs, state_dict):
         raise ModelFileError("malformed model file: network weights that are not tensors")
     if module_kwargs.get("pretrained") is not None:
         return  # built from a local pretrained folder; load_state_dict checks the rest
+    # Each layer or ensemble member holds at least one tensor: a count above the number of
+    # tensors is refused before millions of (meta) modules are built.
+    counts = {k: v for k, v in module_kwargs.items()
+              if k in _MODULE_COUNTS and isinstance(v, int) and v > len(state_dict)}
+    if counts:
+        raise ModelFileError(f"malformed model file: the saved arguments of {owner} ask for "
+                             f"more layers or members than its {len(state_dict)} weight "
+                             f"tensors hold ({counts}); its weights do not match its network")
     try:
         with torch.device("meta"):
             module = module_class(**module_kwargs)
