@@ -61,6 +61,8 @@ def main():
     parser.add_argument("--average", default="",
                         help="also score the mean of the last N epochs' weights, for each "
                              "comma-separated N")
+    parser.add_argument("--members", action="store_true",
+                        help="with ensemble_size=N, also score each member alone")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -91,6 +93,13 @@ def main():
     if args.save:
         sknlp.save(model, args.save)
     decode(model, Xd, yd, args.beam, "")
+    if args.members:
+        ensemble = model.net_.module_
+        for i, member in enumerate(ensemble.members):
+            model.net_.module_ = member  # decode with one member's network alone
+            model.set_params(decoding="greedy")
+            decode(model, Xd, yd, args.beam, f"member {i + 1} alone, ")
+        model.net_.module_ = ensemble
     for n in average:
         # The weights early stopping restored, and the mean of the N epochs up to them
         # (Vaswani et al. 2017 averaged the last checkpoints of their base models).

@@ -1,5 +1,7 @@
 """Seq2Seq on the generated date task (learns in seconds) and on real English-Chinese pairs."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -233,3 +235,83 @@ def test_bfloat16_training_learns_dates(dates, transformer_model):
     # measured: BLEU 88.4 in float32 and in bfloat16
     assert half.score(X_te, y_te) > 70
     assert half.score(X_te, y_te) > transformer_model.score(X_te, y_te) - 5
+
+
+@pytest.fixture(scope="module")
+def ensemble_model(dates):
+    (X, y), _ = dates
+    return Seq2Seq(**SMALL, ensemble_size=2).fit(X, y)
+
+
+def _alone(model, member):
+    """``model`` decoding with one member of its ensemble only (restored on exit)."""
+    class Alone:
+        def __enter__(self):
+            self.ensemble, model.net_.module_ = model.net_.module_, member
+            return model
+
+        def __exit__(self, *exc):
+            model.net_.module_ = self.ensemble
+
+    return Alone()
+
+
+def test_ensemble_writes_better_than_its_members(dates, ensemble_model):
+    (_, _), (X_te, y_te) = dates
+    members = ensemble_model.net_.module_.members
+    assert len(members) == 2
+    alone = []
+    for member in members:
+        with _alone(ensemble_model, member) as one:
+            alone.append(one.score(X_te, y_te))
+    # measured: BLEU 85.4 for the pair against 78.5 and 75.9 for its members
+    assert ensemble_model.score(X_te, y_te) > max(alone) + 2
+    # Each step's distribution is the mean of the members' probabilities.
+    ids, lengths = map(torch.as_tensor, ensemble_model._source_ids(X_te[:8]))
+    ensemble = ensemble_model.net_.module_.eval()
+    prev = torch.full((8,), ensemble_model.start_id_)
+    with torch.no_grad():
+        memory = ensemble.encode(ids, lengths)
+        logp, _, w = ensemble.step(prev, ensemble.init_state(memory), memory, True)
+        probs, ws = [], []
+        for m in members:
+            mem = m.encode(ids, lengths)
+            logits, _, w_m = m.step(prev, m.init_state(mem), mem, True)
+            probs.append(torch.softmax(logits, -1))
+            ws.append(w_m)
+    torch.testing.assert_close(logp.exp(), (probs[0] + probs[1]) / 2)
+    torch.testing.assert_close(w, (ws[0] + ws[1]) / 2)
+
+
+@pytest.mark.parametrize("decoding", ["greedy", "beam", "sample"])
+def test_ensemble_decodes_in_batches_and_reloads(decoding, dates, ensemble_model, tmp_path):
+    sources = list(dates[1][0][:30])
+    model = ensemble_model
+    try:
+        model.set_params(decoding=decoding, beam_size=3, random_state=0)
+        out = model.predict(sources)
+        if decoding != "sample":  # (a draw depends on the rows drawn beside it)
+            assert out == [model.predict([s])[0] for s in sources]
+        (src, written, w), = model.attention_weights(sources[:1])
+        assert w.shape == (len(written), len(src))
+        np.testing.assert_allclose(w.sum(1), 1, rtol=1e-5)
+        sknlp.save(model, tmp_path / "ensemble.sknlp")
+        loaded = sknlp.load(tmp_path / "ensemble.sknlp")
+        assert loaded.predict(sources) == out
+    finally:
+        model.set_params(decoding="greedy", random_state=0)
+
+
+def test_an_ensemble_file_names_its_members_from_a_fixed_list(ensemble_model, tmp_path):
+    from test_trust import _rewrite
+
+    sknlp.save(ensemble_model, tmp_path / "ensemble.sknlp")
+    for edit, match in [(b'["member", "os.system"]', "build no network"),
+                        (b'["size", 50000000]', "do not match its network")]:
+        key = edit.split(b",")[0]
+        path = _rewrite(tmp_path / "ensemble.sknlp", tmp_path / "edited.sknlp",
+                        edit_member=lambda name, data, e=edit, k=key:
+                        re.sub(re.escape(k) + rb", [^\]]*\]", e, data)
+                        if name == "model.json" else data)
+        with pytest.raises(sknlp.ModelFileError, match=match):
+            sknlp.load(path)
