@@ -61,6 +61,9 @@ def main():
     parser.add_argument("--average", default="",
                         help="also score the mean of the last N epochs' weights, for each "
                              "comma-separated N")
+    parser.add_argument("--min-count", type=int, default=1,
+                        help="source words seen fewer times become <unk> in training too, "
+                             "so the model learns what an unknown word is")
     parser.add_argument("--members", action="store_true",
                         help="with ensemble_size=N, also score each member alone")
     args = parser.parse_args()
@@ -69,7 +72,10 @@ def main():
     settings = {k: ast.literal_eval(v) for k, v in (s.split("=", 1) for s in args.settings)}
     train = load_sentence_pairs(subset="train", data_home=DATA_HOME)
     fit, dev = dev_split(train.data, train.target)
-    header(f"Seq2Seq exploration: {settings or 'defaults'}, {args.epochs} planned epochs",
+    source = ", ".join([*(["source marks"] if args.marks else []),
+                        *([f"source min_count={args.min_count}"] if args.min_count > 1 else [])])
+    header(f"Seq2Seq exploration: {settings or 'defaults'}{', ' + source if source else ''}, "
+           f"{args.epochs} planned epochs",
            f"Tatoeba cmn.txt training pairs: {len(fit):,} to fit, {len(dev):,} development "
            "pairs (never the test set)")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
@@ -78,9 +84,10 @@ def main():
     model = Seq2Seq(**{"architecture": "transformer", "random_state": 0,
                        "validation_fraction": 0.05, "early_stopping": True, "patience": 3,
                        "max_epochs": args.epochs, **settings,
-                       **({"source_tokenizer": Tokenizer(analyzer=words_and_marks,
-                                                         num_words=30000, maxlen=None)}
-                          if args.marks else {}),
+                       **({"source_tokenizer": Tokenizer(
+                           analyzer=words_and_marks if args.marks else "word",
+                           num_words=30000, maxlen=None, min_count=args.min_count)}
+                          if args.marks or args.min_count > 1 else {}),
                        "callbacks": [("last_weights", keep)] if average else None})
     t0 = time.perf_counter()
     model.fit([train.data[i] for i in fit], [train.target[i] for i in fit])
