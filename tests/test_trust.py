@@ -186,15 +186,20 @@ def test_an_array_header_larger_than_its_data_is_refused(lstm_file, tmp_path):
         sknlp.load(_rewrite(lstm_file, tmp_path / "big.sknlp", edit_member=edit_member))
 
 
-def test_a_huge_declared_vocabulary_allocates_nothing(lstm_file, tmp_path):
+def _set_module_kwarg(name, value):
+    """An edit of the LSTM file that gives one of its network's saved arguments a value."""
     def edit(m):
         net = _attr(m, "LSTMClassifier", "__net__")[1]
         for entry in net["__dict__"]:
             if entry[0] == "module_kwargs":
                 for kv in entry[1]["__dict__"]:
-                    if kv[0] == "vocab_size":
-                        kv[1] = 60_000_000  # 60 M x 8 floats: 2 GB if it were built
+                    if kv[0] == name:
+                        kv[1] = value
+    return edit
 
+
+def test_a_huge_declared_vocabulary_allocates_nothing(lstm_file, tmp_path):
+    edit = _set_module_kwarg("vocab_size", 60_000_000)  # 60 M x 8 floats: 2 GB if built
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(ModelFileError, match="do not match its network"):
         sknlp.load(_rewrite(lstm_file, tmp_path / "vocab.sknlp", edit))
@@ -202,14 +207,7 @@ def test_a_huge_declared_vocabulary_allocates_nothing(lstm_file, tmp_path):
 
 
 def test_a_huge_declared_layer_count_builds_nothing(lstm_file, tmp_path):
-    def edit(m):
-        net = _attr(m, "LSTMClassifier", "__net__")[1]
-        for entry in net["__dict__"]:
-            if entry[0] == "module_kwargs":
-                for kv in entry[1]["__dict__"]:
-                    if kv[0] == "num_layers":
-                        kv[1] = 50_000_000  # even on the meta device: hours of modules
-
+    edit = _set_module_kwarg("num_layers", 50_000_000)  # even on meta: hours of modules
     with pytest.raises(ModelFileError, match="more layers or members than its"):
         sknlp.load(_rewrite(lstm_file, tmp_path / "layers.sknlp", edit))
 
