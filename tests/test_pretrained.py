@@ -44,3 +44,29 @@ def test_the_old_pretrained_spelling_warns_and_fine_tunes_the_same(imdb_small):
         old = TransformerClassifier(pretrained=minilm_path(), max_length=32, max_epochs=1,
                                     batch_size=16, lr=5e-5, random_state=0).fit(X, y)
     np.testing.assert_allclose(old.predict_proba(X[:8]), new.predict_proba(X[:8]), rtol=1e-5)
+
+
+@pytest.mark.parametrize("limit", [8, 64])
+def test_long_texts_are_cut_before_tokenizing_into_the_same_word_pieces(imdb_small, limit):
+    # The word-piece tokenizer reads a whole text before it truncates (a 10 MB document took
+    # 9 s each time it was encoded); long texts are now cut at whitespace first. The pieces
+    # must be exactly those of the whole texts, edge cases included.
+    from types import SimpleNamespace
+
+    from sknlp.neural._hf import _start_of, load_tokenizer, word_piece_ids
+
+    tok = load_tokenizer(minilm_path())
+    big = "a long review that never ends " * 35_000  # 1 MB
+    docs = [*imdb_small[0][:200], big,
+            "word " * 10 + "x" * 5000 + " tail " * 400,  # a word longer than any piece
+            "abc\x1cdef " * 600,  # a control character the normalizer deletes, joining words
+            " " * 6000 + "late words " * 500,  # the text starts after the first cut
+            "日本語の文章" * 2000 + " end " * 10,  # no whitespace until the very end
+            "unbelievable\u00a0things " * 800,  # a no-break space
+            "e\u0301t\u00e9 " * 900]  # a combining accent the normalizer strips
+    whole = tok(docs, truncation=True, max_length=limit, padding="longest")
+    want = np.where(np.asarray(whole["attention_mask"], bool),
+                    np.asarray(whole["input_ids"]) + 1, 0)
+    got = word_piece_ids(SimpleNamespace(tokenizer_=tok, _word_piece_limit=lambda: limit), docs)
+    np.testing.assert_array_equal(got, want)
+    assert len(_start_of(tok, big, limit)) < 100 * limit  # the cut did happen

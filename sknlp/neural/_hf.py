@@ -1,5 +1,6 @@
 """Fine-tuning a local Hugging Face BERT-style encoder (optional ``[hf]`` extra)."""
 
+import re
 from pathlib import Path
 
 from torch import nn
@@ -7,6 +8,8 @@ from torch import nn
 from ..utils._optional import import_optional
 from ._modules import _mask
 from ._pooling import make_pooling
+
+_WHITESPACE = re.compile(r"[ \t\n\r]")  # whitespace to every tokenizer named below
 
 
 def _transformers():
@@ -46,6 +49,34 @@ def encode_fit(est, folder, X):
     return word_piece_ids(est, docs), docs
 
 
+# Pre-tokenizers that split the text at every whitespace character and never join words
+# across it: a document cut just before a whitespace character starts with the same word
+# pieces as the whole document.
+_SPLITS_AT_WHITESPACE = ("BertPreTokenizer", "Whitespace", "WhitespaceSplit")
+_CHARS_PER_PIECE = 16  # a first guess at how much text holds a piece; checked, not trusted
+
+
+def _start_of(tokenizer, doc, limit):
+    """The start of ``doc`` whose first ``limit`` word pieces are the whole document's.
+
+    Word-piece tokenizers read a whole text before truncating it, so a 10 MB document cost
+    seconds for the 512 pieces a model keeps. Here a long document is cut just before a
+    whitespace character, where such a pre-tokenizer splits anyway, once the part before
+    holds at least ``limit`` pieces (counted, so long words or runs of spaces cannot fool
+    it); a text with no whitespace to cut at is read whole."""
+    size = _CHARS_PER_PIECE * limit
+    while size < len(doc):
+        space = _WHITESPACE.search(doc, size)
+        if space is None:
+            break
+        start = doc[:space.start()].rstrip(" \t\n\r")
+        pieces = tokenizer(start, add_special_tokens=False, verbose=False)["input_ids"]
+        if len(pieces) >= limit:
+            return start
+        size *= 4
+    return doc
+
+
 def word_piece_ids(est, docs):
     """Right-padded word-piece ids, shifted by one so that 0 marks padding whatever the
     model's own pad id is (undone inside :class:`PretrainedModule`)."""
@@ -54,7 +85,12 @@ def word_piece_ids(est, docs):
     # A lone surrogate (text decoded from broken UTF-16) is not text the word-piece
     # tokenizer accepts: it becomes the replacement character, as in the other estimators.
     docs = [d if d.isascii() else d.encode("utf-8", "replace").decode("utf-8") for d in docs]
-    enc = est.tokenizer_(docs, truncation=True, max_length=est._word_piece_limit(),
+    limit = est._word_piece_limit()
+    backend = getattr(est.tokenizer_, "backend_tokenizer", None)
+    if type(getattr(backend, "pre_tokenizer", None)).__name__ in _SPLITS_AT_WHITESPACE:
+        docs = [_start_of(est.tokenizer_, d, limit) if len(d) > _CHARS_PER_PIECE * limit
+                else d for d in docs]
+    enc = est.tokenizer_(docs, truncation=True, max_length=limit,
                          padding="longest", return_attention_mask=True)
     ids = np.asarray(enc["input_ids"], dtype=np.int64)
     mask = np.asarray(enc["attention_mask"], dtype=bool)
