@@ -529,9 +529,10 @@ def test_bfloat16_training_learns_like_float32(cls, params, zh_split):
     # measured: LSTM 75.5 % in float32, 76.8 % in bfloat16; Transformer 79.8 %, 79.5 %
     assert scores["bfloat16"] > 0.65  # majority class is about 0.52
     assert abs(scores["bfloat16"] - scores["float32"]) < 0.05
-    again = cls(**settings, precision="bfloat16").fit(X_tr, y_tr)
-    np.testing.assert_array_equal(again.predict_proba(X_te[:50]),
-                                  clf.predict_proba(X_te[:50]))  # same seed, same model
+    # Same seed, same model (on a quarter of the reviews for 2 epochs: as telling, and cheap).
+    short = {**settings, "max_epochs": 2, "precision": "bfloat16"}
+    once, again = (cls(**short).fit(X_tr[:300], y_tr[:300]) for _ in range(2))
+    np.testing.assert_array_equal(again.predict_proba(X_te[:50]), once.predict_proba(X_te[:50]))
     with pytest.raises(ValueError, match="precision"):
         cls(**settings, precision="float16").fit(X_tr[:50], y_tr[:50])
 
