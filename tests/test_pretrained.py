@@ -53,7 +53,7 @@ def test_long_texts_are_cut_before_tokenizing_into_the_same_word_pieces(imdb_sma
     # must be exactly those of the whole texts, edge cases included.
     from types import SimpleNamespace
 
-    from sknlp.neural._hf import _start_of, load_tokenizer, word_piece_ids
+    from sknlp.neural._hf import _cut_long_texts, load_tokenizer, word_piece_ids
 
     tok = load_tokenizer(minilm_path())
     big = "a long review that never ends " * 35_000  # 1 MB
@@ -69,4 +69,4 @@ def test_long_texts_are_cut_before_tokenizing_into_the_same_word_pieces(imdb_sma
                     np.asarray(whole["input_ids"]) + 1, 0)
     got = word_piece_ids(SimpleNamespace(tokenizer_=tok, _word_piece_limit=lambda: limit), docs)
     np.testing.assert_array_equal(got, want)
-    assert len(_start_of(tok, big, limit)) < 100 * limit  # the cut did happen
+    assert len(_cut_long_texts(tok, [big], limit)[0]) < 100 * limit  # the cut did happen

@@ -54,27 +54,41 @@ def encode_fit(est, folder, X):
 # pieces as the whole document.
 _SPLITS_AT_WHITESPACE = ("BertPreTokenizer", "Whitespace", "WhitespaceSplit")
 _CHARS_PER_PIECE = 16  # a first guess at how much text holds a piece; checked, not trusted
+_WORTH_CUTTING = 4  # cut only texts this many times longer than the part kept
 
 
-def _start_of(tokenizer, doc, limit):
-    """The start of ``doc`` whose first ``limit`` word pieces are the whole document's.
+def _cut_long_texts(tokenizer, docs, limit):
+    """``docs`` with each long text cut to a start whose first ``limit`` word pieces are
+    the whole text's.
 
     Word-piece tokenizers read a whole text before truncating it, so a 10 MB document cost
-    seconds for the 512 pieces a model keeps. Here a long document is cut just before a
-    whitespace character, where such a pre-tokenizer splits anyway, once the part before
-    holds at least ``limit`` pieces (counted, so long words or runs of spaces cannot fool
-    it); a text with no whitespace to cut at is read whole."""
+    seconds for the 512 pieces a model keeps. A text several times longer than a first
+    guess at ``limit`` pieces is cut just before a whitespace character, where such a
+    pre-tokenizer splits anyway, once the part before holds at least ``limit`` pieces
+    (counted, in one batch, so long words or runs of spaces cannot fool it; the guess grows
+    where they do); a text with no whitespace to cut at is read whole."""
+    docs = list(docs)
     size = _CHARS_PER_PIECE * limit
-    while size < len(doc):
-        space = _WHITESPACE.search(doc, size)
-        if space is None:
+    long = [i for i, d in enumerate(docs) if len(d) > _WORTH_CUTTING * size]
+    while long:
+        starts = {}
+        for i in long:
+            space = _WHITESPACE.search(docs[i], size)
+            if space is not None:
+                starts[i] = docs[i][:space.start()].rstrip(" \t\n\r")
+        if not starts:
             break
-        start = doc[:space.start()].rstrip(" \t\n\r")
-        pieces = tokenizer(start, add_special_tokens=False, verbose=False)["input_ids"]
-        if len(pieces) >= limit:
-            return start
+        counts = tokenizer(list(starts.values()), add_special_tokens=False,
+                           verbose=False)["input_ids"]
+        short = []
+        for (i, start), pieces in zip(starts.items(), counts):
+            if len(pieces) >= limit:
+                docs[i] = start
+            else:
+                short.append(i)
         size *= 4
-    return doc
+        long = [i for i in short if len(docs[i]) > _WORTH_CUTTING * size]
+    return docs
 
 
 def word_piece_ids(est, docs):
@@ -88,8 +102,7 @@ def word_piece_ids(est, docs):
     limit = est._word_piece_limit()
     backend = getattr(est.tokenizer_, "backend_tokenizer", None)
     if type(getattr(backend, "pre_tokenizer", None)).__name__ in _SPLITS_AT_WHITESPACE:
-        docs = [_start_of(est.tokenizer_, d, limit) if len(d) > _CHARS_PER_PIECE * limit
-                else d for d in docs]
+        docs = _cut_long_texts(est.tokenizer_, docs, limit)
     enc = est.tokenizer_(docs, truncation=True, max_length=limit,
                          padding="longest", return_attention_mask=True)
     ids = np.asarray(enc["input_ids"], dtype=np.int64)
