@@ -66,6 +66,10 @@ def main():
                              "so the model learns what an unknown word is")
     parser.add_argument("--members", action="store_true",
                         help="with ensemble_size=N, also score each member alone")
+    parser.add_argument("--track", action="store_true",
+                        help="print the development BLEU (greedy) after every epoch, to see "
+                             "which epoch early stopping should keep (analysis only: nothing "
+                             "is chosen by it)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -80,6 +84,8 @@ def main():
            "pairs (never the test set)")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
     average = [int(n) for n in args.average.split(",") if n]
+    Xd, yd = [train.data[i] for i in dev], [train.target[i] for i in dev]
+    track = Track(Xd, yd)
     keep = LastWeights(max(average, default=0))
     model = Seq2Seq(**{"architecture": "transformer", "random_state": 0,
                        "validation_fraction": 0.05, "early_stopping": True, "patience": 3,
@@ -88,7 +94,10 @@ def main():
                            analyzer=words_and_marks if args.marks else "word",
                            num_words=30000, maxlen=None, min_count=args.min_count)}
                           if args.marks or args.min_count > 1 else {}),
-                       "callbacks": [("last_weights", keep)] if average else None})
+                       "callbacks": [*([("last_weights", keep)] if average else []),
+                                     *([("track", track)] if args.track else [])]
+                                    or None})
+    track.model = model
     t0 = time.perf_counter()
     model.fit([train.data[i] for i in fit], [train.target[i] for i in fit])
     fit_s = time.perf_counter() - t0
@@ -96,7 +105,6 @@ def main():
     print(f"trained {fit_s / 60:.1f} min, {len(model.history_)} epochs, best {best + 1} "
           f"(hold-out loss {model.history_[best, 'valid_loss']:.3f}, train loss "
           f"{model.history_[best, 'train_loss']:.3f})")
-    Xd, yd = [train.data[i] for i in dev], [train.target[i] for i in dev]
     if args.save:
         sknlp.save(model, args.save)
     decode(model, Xd, yd, args.beam, "")
@@ -122,6 +130,21 @@ def decode(model, Xd, yd, beam, prefix):
     for alpha in [float(a) for a in beam.split(",") if a]:
         model.set_params(decoding="beam", beam_size=5, length_penalty=alpha)
         report(f"{prefix}beam 5, length penalty {alpha:g}", model.evaluate(Xd, yd))
+
+
+class Track(Callback):
+    """Prints each epoch's hold-out loss beside the development BLEU of greedy decoding."""
+
+    def __init__(self, X, y):
+        self.X, self.y, self.model = X, y, None
+
+    def on_epoch_end(self, net, **kwargs):
+        model = self.model
+        if model is None:  # the estimator whose net this is (set by explore's main)
+            return
+        scores = model.evaluate(self.X, self.y)
+        print(f"epoch {len(net.history)}: hold-out loss {net.history[-1, 'valid_loss']:.3f}, "
+              f"development greedy BLEU {scores['bleu']:.2f}", flush=True)
 
 
 class LastWeights(Callback):

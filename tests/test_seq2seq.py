@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, train_test_split
 from test_reliability import CtrlC
 
 import sknlp
@@ -165,6 +165,30 @@ def test_checkpoint_resumes_an_interrupted_training(dates, tmp_path):
     np.testing.assert_allclose(resumed.history_[:, "valid_loss"],
                                whole.history_[:, "valid_loss"], rtol=1e-5)
     assert resumed.predict(X_te[:30]) == whole.predict(X_te[:30])
+
+
+def test_early_stopping_on_bleu_keeps_the_epoch_that_writes_best(dates):
+    (X, y), _ = dates
+    epochs = CtrlC(at=99)  # never interrupts; keeps each epoch's weights
+    model = Seq2Seq(architecture="transformer", hidden_size=64, dim_feedforward=128,
+                    max_epochs=6, lr=5e-3, random_state=0, early_stopping=True,
+                    validation_fraction=0.1, patience=6, scoring="bleu", max_length=20,
+                    callbacks=[epochs]).fit(X, y)
+    bleu = model.history_[:, "valid_bleu"]
+    assert len(bleu) == 6 and bleu[-1] > bleu[0] + 20, bleu  # it learns, and it shows
+    best = int(np.argmax(bleu)) + 1
+    assert all(torch.equal(v, epochs.weights[best][k])
+               for k, v in model.net_.module_.state_dict().items())
+    # The figure is the hold-out's BLEU as score() computes it (the same split, the
+    # restored weights): dates' characters read back unchanged, so the two agree.
+    _, held_out = train_test_split(np.arange(len(X)), test_size=0.1,
+                                   random_state=model._seed_)
+    assert model.score([X[i] for i in held_out], [y[i] for i in held_out]) == \
+        pytest.approx(max(bleu), abs=1e-6)
+    # Decoding the hold-out leaves the training itself as it was.
+    plain = Seq2Seq(**{**model.get_params(), "scoring": "loss", "callbacks": None}).fit(X, y)
+    np.testing.assert_allclose(plain.history_[:, "valid_loss"],
+                               model.history_[:, "valid_loss"], rtol=1e-6)
 
 
 def test_same_seed_same_output(dates):

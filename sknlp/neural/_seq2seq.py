@@ -24,6 +24,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 from torch import nn
 
 from ..preprocessing import Tokenizer
@@ -437,6 +438,73 @@ def search_beam(module, memory, *, start_id, end_id, max_steps, need_weights, be
     return tokens[:, :steps], (weights[:, :steps] if weights is not None else None)
 
 
+def decode_rows(module, ids, lengths, search, *, start_id, end_id, batch=256):
+    """Write the outputs of the sources ``ids`` / ``lengths`` (numpy, right-padded) with
+    ``search(memory)``, in batches of sources of similar length. Returns each output's
+    token ids (without the end id or any special id) and its attention (T + 1, S), or None
+    where ``search`` gives none. The module is in eval mode, under ``torch.no_grad``."""
+    order = np.argsort(lengths, kind="stable")
+    device = next(module.parameters()).device
+    outputs, attentions = [None] * len(ids), [None] * len(ids)
+    for start in range(0, len(ids), batch):
+        rows = order[start : start + batch]
+        L = max(int(lengths[rows].max()), 1)
+        memory = module.encode(torch.as_tensor(ids[rows, :L], device=device),
+                               torch.as_tensor(lengths[rows], device=device))
+        tokens, w_all = search(memory)
+        tokens = tokens.cpu().numpy()  # (B, T)
+        w_all = w_all.cpu().numpy() if w_all is not None else None
+        for j, row in enumerate(rows):
+            seq = tokens[j].tolist()
+            n = seq.index(end_id) if end_id in seq else len(seq)
+            outputs[row] = [t for t in seq[:n] if 0 < t < start_id]
+            if w_all is not None:
+                attentions[row] = w_all[j, : n + 1, : lengths[row]]
+    return outputs, attentions
+
+
+class HeldOutBleu(Callback):
+    """Adds ``valid_bleu`` to each epoch's record: the corpus BLEU of greedy outputs for the
+    hold-out's sources, against its targets as the target tokenizer reads them (tokens it
+    does not keep are missing from both sides), so that early stopping can keep the epoch
+    that writes best rather than the one with the lowest loss."""
+
+    def __init__(self, *, start_id, end_id, max_steps, vocabulary, joiner, tokenize):
+        self.start_id = start_id
+        self.end_id = end_id
+        self.max_steps = max_steps
+        self.vocabulary = vocabulary
+        self.joiner = joiner
+        self.tokenize = tokenize
+
+    def _text(self, ids):
+        return self.joiner.join(self.vocabulary[ids].tolist() if ids else []).strip()
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+        import sacrebleu
+
+        if dataset_valid is None:
+            return
+        module = net.module_
+        was_training = module.training
+        module.eval()
+        ids = dataset_valid.X
+
+        def greedy(memory):
+            return search_greedy(module, memory, start_id=self.start_id, end_id=self.end_id,
+                                 max_steps=self.max_steps, need_weights=False)
+
+        with torch.no_grad():
+            outputs, _ = decode_rows(module, ids["ids"], ids["lengths"], greedy,
+                                     start_id=self.start_id, end_id=self.end_id)
+        module.train(was_training)
+        refs = [self._text([t for t in row.tolist() if 0 < t < self.start_id])
+                for row in np.asarray(dataset_valid.y)]
+        bleu = sacrebleu.corpus_bleu([self._text(o) for o in outputs], [refs],
+                                     tokenize=self.tokenize)
+        net.history.record("valid_bleu", float(bleu.score))
+
+
 class _Seq2SeqNet(MixedPrecisionNet, NeuralNet):
     """skorch net over sequence targets: the loss of every target position but padding."""
 
@@ -522,9 +590,15 @@ class Seq2Seq(SavedNetMixin, BaseEstimator):
     max_epochs, batch_size, lr, optimizer, weight_decay, lr_schedule, warmup_fraction, \
 grad_clip, early_stopping, validation_fraction, patience, bucket, random_state, device, \
 precision, n_jobs, verbose, callbacks, checkpoint_dir
-        Training settings, as in :class:`~sknlp.neural.LSTMClassifier`. Early stopping
-        watches the hold-out's loss; ``checkpoint_dir`` saves each epoch and resumes an
-        interrupted training where it stopped.
+        Training settings, as in :class:`~sknlp.neural.LSTMClassifier`;
+        ``checkpoint_dir`` saves each epoch and resumes an interrupted training where it
+        stopped.
+    scoring : {"loss", "bleu"}, default="loss"
+        What early stopping watches on the hold-out, and which epoch it keeps: the loss,
+        or the corpus BLEU of greedy outputs (``valid_bleu`` in ``history_``, against the
+        hold-out's targets as the target tokenizer reads them). With label smoothing the
+        hold-out loss can rise while the outputs still improve; ``"bleu"`` costs one greedy
+        decoding of the hold-out per epoch.
 
     Attributes
     ----------
@@ -567,6 +641,7 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "top_k": [Interval(Integral, 1, None, closed="left"), None],
         "ensemble_size": [Interval(Integral, 1, None, closed="left")],
+        "scoring": [StrOptions({"loss", "bleu"})],
         "checkpoint_dir": [str, os.PathLike, None],
         **TRAINING_CONSTRAINTS,
     }
@@ -582,7 +657,7 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
                  max_epochs=10, batch_size=64, lr=2e-3, optimizer="adamw", weight_decay=0.01,
                  lr_schedule="linear", warmup_fraction=0.05, grad_clip=1.0,
                  early_stopping=False, validation_fraction=None, patience=2, bucket=True,
-                 random_state=None, device="cpu", precision="float32",
+                 scoring="loss", random_state=None, device="cpu", precision="float32",
                  n_jobs=None, verbose=0, callbacks=None,
                  checkpoint_dir=None):
         self.architecture = architecture
@@ -668,6 +743,10 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
                              f"not divisible by n_heads={self.n_heads}")
         if self.checkpoint_dir is not None:  # before any work: a bad folder fails at once
             check_checkpoint_dir(os.fspath(self.checkpoint_dir))
+        if self.scoring == "bleu":  # before any work, as the checkpoint folder
+            from ..utils._optional import import_optional
+
+            import_optional("sacrebleu", extra="seq2seq", purpose="scoring='bleu'")
         src, tgt = self._check_pairs(X, y)
         with torch_threads(self.n_jobs):
             return self._fit(src, tgt)
@@ -707,7 +786,7 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
                 size=self.ensemble_size, **self._module_kwargs_)
         data = {"ids": ids, "lengths": lengths, "targets": inputs,
                 "target_lengths": target_lengths}
-        fit_net(self, data, outputs, arrays=(ids, inputs, outputs))
+        fit_net(self, data, outputs, arrays=(ids, inputs, outputs), monitor=self._monitor())
         return self
 
     # -- decoding -------------------------------------------------------------------------
@@ -730,32 +809,18 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
         if not docs:
             return [], []
         ids, lengths = self._source_ids(docs)
-        order = np.argsort(lengths, kind="stable")
         module = self.net_.module_
         module.eval()
-        device = next(module.parameters()).device
         generator = None
         if self.decoding == "sample":  # one draw per call, reproducible under random_state
-            generator = torch.Generator(device=device)
+            generator = torch.Generator(device=next(module.parameters()).device)
             generator.manual_seed(int(check_random_state(self.random_state).randint(2**31 - 1)))
-        batch = 256 if self.decoding != "beam" else max(256 // self.beam_size, 16)
-        outputs, attentions = [None] * len(docs), [None] * len(docs)
         with torch.no_grad(), torch_threads(self.n_jobs):
-            for start in range(0, len(docs), batch):
-                rows = order[start : start + batch]
-                L = max(int(lengths[rows].max()), 1)
-                memory = module.encode(torch.as_tensor(ids[rows, :L], device=device),
-                                       torch.as_tensor(lengths[rows], device=device))
-                tokens, w_all = self._search(module, memory, keep_attention, generator)
-                tokens = tokens.cpu().numpy()  # (B, T)
-                w_all = w_all.cpu().numpy() if w_all is not None else None
-                for j, row in enumerate(rows):
-                    seq = tokens[j].tolist()
-                    n = seq.index(self.end_id_) if self.end_id_ in seq else len(seq)
-                    outputs[row] = [t for t in seq[:n] if 0 < t < self.start_id_]
-                    if w_all is not None:
-                        attentions[row] = w_all[j, : n + 1, : lengths[row]]
-        return outputs, attentions
+            return decode_rows(
+                module, ids, lengths,
+                lambda memory: self._search(module, memory, keep_attention, generator),
+                start_id=self.start_id_, end_id=self.end_id_,
+                batch=256 if self.decoding != "beam" else max(256 // self.beam_size, 16))
 
     def _detokenize(self, ids):
         tokens = self.target_tokenizer_.index_to_token_[ids].tolist() if ids else []
@@ -841,11 +906,22 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
 
     # -- safe persistence (sknlp.save / sknlp.load) ---------------------------------------
 
+    def _monitor(self):
+        """The history key early stopping and checkpoints watch, and whether lower is
+        better."""
+        return ("valid_bleu", False) if self.scoring == "bleu" else ("valid_loss", True)
+
     def _build(self, module_kwargs, n_rows=1, seed=0, fraction=None, checkpoint=None):
+        scores = []
+        if self.scoring == "bleu" and fraction:
+            scores.append(("valid_bleu", HeldOutBleu(
+                start_id=self.start_id_, end_id=self.end_id_, max_steps=self.max_length + 1,
+                vocabulary=self.target_tokenizer_.index_to_token_, joiner=self.joiner_,
+                tokenize=self.bleu_tokenize_)))
         return build_net(
             self, self._module_class(), module_kwargs, n_rows=n_rows, seed=seed,
-            monitor=("valid_loss", True), net_class=_Seq2SeqNet, fraction=fraction,
-            checkpoint=checkpoint, name="Seq2Seq",
+            monitor=self._monitor(), net_class=_Seq2SeqNet, fraction=fraction,
+            checkpoint=checkpoint, name="Seq2Seq", scores=scores,
             criterion=nn.CrossEntropyLoss(ignore_index=0,
                                           label_smoothing=self.label_smoothing))
 

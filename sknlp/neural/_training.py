@@ -341,7 +341,8 @@ class EpochProgressBar(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        shown = {k: row[k] for k in ("train_loss", "valid_loss", "valid_acc", "valid_ppl")
+        shown = {k: row[k] for k in ("train_loss", "valid_loss", "valid_acc", "valid_ppl",
+                                              "valid_bleu")
                  if k in row}
         self.progress_.end_epoch(row["epoch"], row.get("dur"), **shown)
 
