@@ -101,7 +101,8 @@ def main():
     t0 = time.perf_counter()
     model.fit([train.data[i] for i in fit], [train.target[i] for i in fit])
     fit_s = time.perf_counter() - t0
-    best = int(np.argmin(model.history_[:, "valid_loss"]))
+    best = (int(np.argmax(model.history_[:, "valid_bleu"])) if model.scoring == "bleu"
+            else int(np.argmin(model.history_[:, "valid_loss"])))
     print(f"trained {fit_s / 60:.1f} min, {len(model.history_)} epochs, best {best + 1} "
           f"(hold-out loss {model.history_[best, 'valid_loss']:.3f}, train loss "
           f"{model.history_[best, 'train_loss']:.3f})")
@@ -143,7 +144,9 @@ class Track(Callback):
         if model is None:  # the estimator whose net this is (set by explore's main)
             return
         scores = model.evaluate(self.X, self.y)
-        print(f"epoch {len(net.history)}: hold-out loss {net.history[-1, 'valid_loss']:.3f}, "
+        bleu = net.history[-1].get("valid_bleu")
+        print(f"epoch {len(net.history)}: hold-out loss {net.history[-1, 'valid_loss']:.3f}"
+              f"{f', hold-out BLEU {bleu:.2f}' if bleu is not None else ''}, "
               f"development greedy BLEU {scores['bleu']:.2f}", flush=True)
 
 
