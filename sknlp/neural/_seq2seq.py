@@ -463,6 +463,11 @@ def decode_rows(module, ids, lengths, search, *, start_id, end_id, batch=256):
     return outputs, attentions
 
 
+def detokenize(vocabulary, joiner, ids):
+    """The text of target token ids: their tokens joined by ``joiner``."""
+    return joiner.join(vocabulary[ids].tolist() if ids else []).strip()
+
+
 class HeldOutBleu(Callback):
     """Adds ``valid_bleu`` to each epoch's record: the corpus BLEU of greedy outputs for the
     hold-out's sources, against its targets as the target tokenizer reads them (tokens it
@@ -478,7 +483,7 @@ class HeldOutBleu(Callback):
         self.tokenize = tokenize
 
     def _text(self, ids):
-        return self.joiner.join(self.vocabulary[ids].tolist() if ids else []).strip()
+        return detokenize(self.vocabulary, self.joiner, ids)
 
     def on_epoch_end(self, net, dataset_valid=None, **kwargs):
         import sacrebleu
@@ -823,8 +828,7 @@ precision, n_jobs, verbose, callbacks, checkpoint_dir
                 batch=256 if self.decoding != "beam" else max(256 // self.beam_size, 16))
 
     def _detokenize(self, ids):
-        tokens = self.target_tokenizer_.index_to_token_[ids].tolist() if ids else []
-        return self.joiner_.join(tokens).strip()
+        return detokenize(self.target_tokenizer_.index_to_token_, self.joiner_, ids)
 
     def predict(self, X):
         """Write the target text of each source (as ``decoding`` says).
