@@ -97,9 +97,9 @@ def speed(train, n_docs=3000, repeats=2):
 
 
 def pretrain(train, unsup, test, minutes, architecture, save, epochs, w2v_dim=None,
-             trainable=False):
+             trainable=False, hidden=None):
     X = list(train.data) + list(unsup.data)
-    sizes = {}
+    sizes = {"hidden_size": hidden} if hidden else {}
     if w2v_dim:
         # bench_word2vec.py's vectors (87.25 % as mean-pooled features), trained first on
         # the same text; their time counts in the pretraining budget.
@@ -109,7 +109,7 @@ def pretrain(train, unsup, test, minutes, architecture, save, epochs, w2v_dim=No
         w2v_s = time.perf_counter() - t
         print(f"Word2Vec({w2v_dim} d) on the same text: {w2v_s:.0f} s", flush=True)
         minutes -= w2v_s / 60
-        sizes = dict(embeddings=w2v, freeze_embeddings=not trainable,
+        sizes.update(embeddings=w2v, freeze_embeddings=not trainable,
                      **({"embedding_dim": w2v_dim} if architecture == "lstm"
                         else {"d_model": w2v_dim}))
     # The learning rate decays linearly over ``epochs``: choose it so they fit the budget.
@@ -286,6 +286,8 @@ def main():
                              "of this size, trained on the same text, frozen")
     parser.add_argument("--trainable", action="store_true",
                         help="with --word2vec: the vectors are trained on, not frozen")
+    parser.add_argument("--hidden", type=int, default=None,
+                        help="units of each LSTM of the language model (default: its own)")
     parser.add_argument("--finetune", type=float, default=None)
     parser.add_argument("--few-labels", default=None,
                         help="comma-separated numbers of labels, e.g. 200,1000,5000")
@@ -297,6 +299,8 @@ def main():
     parser.add_argument("--save", default=None)
     parser.add_argument("--load", default=None)
     args = parser.parse_args()
+    if args.hidden and args.architecture != "lstm":
+        parser.error("--hidden applies to --architecture lstm")
     if args.trainable and not (args.word2vec and args.pretrain):
         parser.error("--trainable applies to --word2vec DIM with --pretrain")
     header("LanguageModel on IMDB", "IMDB (aclImdb v1): language models on the train and "
@@ -311,7 +315,7 @@ def main():
     lm = sknlp.load(args.load) if args.load else None
     if args.pretrain:
         lm = pretrain(train, unsup, test, args.pretrain, args.architecture, args.save,
-                      args.epochs, args.word2vec, args.trainable)
+                      args.epochs, args.word2vec, args.trainable, args.hidden)
     if args.finetune and lm is not None:
         out["finetune"] = finetune(lm, train, test, args.finetune)
     if args.few_labels and lm is not None:

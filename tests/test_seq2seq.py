@@ -307,6 +307,22 @@ def test_ensemble_writes_better_than_its_members(dates, ensemble_model):
     torch.testing.assert_close(w, (ws[0] + ws[1]) / 2)
 
 
+def test_an_ensemble_stops_on_the_bleu_of_the_whole_ensemble(dates):
+    (X, y), _ = dates
+    model = Seq2Seq(**{**SMALL, "max_epochs": 3}, ensemble_size=2, early_stopping=True,
+                    validation_fraction=0.1, patience=3, scoring="bleu").fit(X, y)
+    bleu = model.history_[:, "valid_bleu"]
+    assert len(bleu) == 3 and bleu[-1] > bleu[0], bleu
+    # The recorded figure is what the restored pair writes, not what either member does.
+    _, held_out = train_test_split(np.arange(len(X)), test_size=0.1,
+                                   random_state=model._seed_)
+    X_ho, y_ho = [X[i] for i in held_out], [y[i] for i in held_out]
+    assert model.score(X_ho, y_ho) == pytest.approx(max(bleu), abs=1e-6)
+    for member in model.net_.module_.members:
+        with _alone(model, member) as one:
+            assert one.score(X_ho, y_ho) != pytest.approx(max(bleu), abs=1e-6)
+
+
 @pytest.mark.parametrize("decoding", ["greedy", "beam", "sample"])
 def test_ensemble_decodes_in_batches_and_reloads(decoding, dates, ensemble_model, tmp_path):
     sources = list(dates[1][0][:30])
