@@ -167,6 +167,13 @@ def test_checkpoint_resumes_an_interrupted_training(dates, tmp_path):
     assert resumed.predict(X_te[:30]) == whole.predict(X_te[:30])
 
 
+def _held_out(model, X, y):
+    """The hold-out rows of ``model``'s training, as its ``validation_fraction=0.1`` split
+    drew them."""
+    _, rows = train_test_split(np.arange(len(X)), test_size=0.1, random_state=model._seed_)
+    return [X[i] for i in rows], [y[i] for i in rows]
+
+
 def test_early_stopping_on_bleu_keeps_the_epoch_that_writes_best(dates):
     (X, y), _ = dates
     epochs = CtrlC(at=99)  # never interrupts; keeps each epoch's weights
@@ -181,10 +188,7 @@ def test_early_stopping_on_bleu_keeps_the_epoch_that_writes_best(dates):
                for k, v in model.net_.module_.state_dict().items())
     # The figure is the hold-out's BLEU as score() computes it (the same split, the
     # restored weights): dates' characters read back unchanged, so the two agree.
-    _, held_out = train_test_split(np.arange(len(X)), test_size=0.1,
-                                   random_state=model._seed_)
-    assert model.score([X[i] for i in held_out], [y[i] for i in held_out]) == \
-        pytest.approx(max(bleu), abs=1e-6)
+    assert model.score(*_held_out(model, X, y)) == pytest.approx(max(bleu), abs=1e-6)
     # Decoding the hold-out leaves the training itself as it was.
     plain = Seq2Seq(**{**model.get_params(), "scoring": "loss", "callbacks": None}).fit(X, y)
     np.testing.assert_allclose(plain.history_[:, "valid_loss"],
@@ -314,9 +318,7 @@ def test_an_ensemble_stops_on_the_bleu_of_the_whole_ensemble(dates):
     bleu = model.history_[:, "valid_bleu"]
     assert len(bleu) == 3 and bleu[-1] > bleu[0], bleu
     # The recorded figure is what the restored pair writes, not what either member does.
-    _, held_out = train_test_split(np.arange(len(X)), test_size=0.1,
-                                   random_state=model._seed_)
-    X_ho, y_ho = [X[i] for i in held_out], [y[i] for i in held_out]
+    X_ho, y_ho = _held_out(model, X, y)
     assert model.score(X_ho, y_ho) == pytest.approx(max(bleu), abs=1e-6)
     for member in model.net_.module_.members:
         with _alone(model, member) as one:
