@@ -58,6 +58,44 @@ def pooled(lm, docs, a):
             "sif mean": wmean, "sif mean+max": np.hstack([wmean, mx])}
 
 
+def windowed_mean(lm, docs, window, tail=0):
+    """Per review, the mean of the token features when the language model reads the
+    review in windows of ``window`` tokens (0: the whole review at once), each window's
+    states starting afresh. Windows are batched by length, so a long window costs only
+    its own tokens. With ``tail``, the mean of the review's last ``tail`` tokens is put
+    beside it (a review's end often states its verdict)."""
+    module, device = lm._module()
+    seqs = lm.tokenizer_.texts_to_sequences(docs)
+    pieces, owner = [], []
+    for d, seq in enumerate(seqs):
+        step = window or max(len(seq), 1)
+        for start in range(0, len(seq), step):
+            pieces.append(seq[start : start + step])
+            owner.append(d)
+    order = np.argsort([len(p) for p in pieces], kind="stable")
+    out = np.zeros((len(docs), lm.n_features_out_))
+    end = np.zeros((len(docs), lm.n_features_out_))
+    tokens = np.zeros(len(docs))
+    with torch.no_grad(), torch_threads(lm.n_jobs):
+        for b in range(0, len(order), 64):
+            batch = order[b : b + 64]
+            T = max(len(pieces[i]) for i in batch)
+            ids = torch.zeros((len(batch), T), dtype=torch.long)
+            lengths = torch.tensor([len(pieces[i]) for i in batch])
+            for r, i in enumerate(batch):
+                ids[r, : len(pieces[i])] = torch.tensor(pieces[i])
+            feats = module.features(ids.to(device), lengths.to(device)).float().cpu()
+            mask = _mask(lengths, T)[..., None]
+            np.add.at(out, np.asarray(owner)[batch], (feats * mask).sum(1).numpy())
+            np.add.at(tokens, np.asarray(owner)[batch], lengths.numpy())
+            if tail:  # whole reviews only: each row is its review's last window
+                for r, i in enumerate(batch):
+                    n = len(pieces[i])
+                    end[owner[i]] = feats[r, max(n - tail, 0) : n].mean(0).numpy()
+    mean = out / np.maximum(tokens, 1)[:, None]
+    return np.hstack([mean, end]) if tail else mean
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--load", required=True, help="a saved LanguageModel")
@@ -65,6 +103,11 @@ def main():
     parser.add_argument("--score", type=int, default=2000)
     parser.add_argument("--sif", type=float, default=1e-3, help="a of the SIF weights")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--tail", type=int, default=0,
+                        help="with --windows 0: also the mean of the last TAIL tokens")
+    parser.add_argument("--windows", default=None,
+                        help="comma-separated window lengths for the mean (0: whole "
+                        "reviews); compares these instead of the poolings")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -78,7 +121,19 @@ def main():
     print(f"language model: {args.load}, {lm.n_features_out_} features per token", flush=True)
     t = time.perf_counter()
     docs = [train.data[i] for i in np.concatenate([fit, score])]
-    features = pooled(lm, docs, args.sif)
+    if args.windows:
+        features = {}
+        for w in (int(v) for v in args.windows.split(",")):
+            t0 = time.perf_counter()
+            features[f"mean, window {w or 'whole review'}"] = F = windowed_mean(
+                lm, docs, w, args.tail if w == 0 else 0)
+            if args.tail and w == 0:
+                D = lm.n_features_out_
+                features["mean of the whole review"] = F[:, :D]
+                features[f"mean of the last {args.tail} tokens"] = F[:, D:]
+            print(f"window {w}: {time.perf_counter() - t0:.0f} s", flush=True)
+    else:
+        features = pooled(lm, docs, args.sif)
     print(f"features of {len(docs):,} reviews in {time.perf_counter() - t:.0f} s", flush=True)
     y = np.asarray(train.target)
     y_fit, y_score = y[fit], y[score]

@@ -4,17 +4,25 @@ should and nothing it should not see, and the classifiers fine-tune from it."""
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback
 
 import sknlp
 from sknlp.embeddings import Word2Vec
-from sknlp.neural import LanguageModel, LSTMClassifier, TransformerClassifier
+from sknlp.neural import (
+    DistilledClassifier,
+    LanguageModel,
+    LSTMClassifier,
+    TransformerClassifier,
+)
 from sknlp.neural._language_model import LanguageModelModule
-from sknlp.preprocessing import Tokenizer
+from sknlp.preprocessing import NGram, Tokenizer
 
 LSTM = dict(embedding_dim=32, hidden_size=32, seq_len=32, random_state=0, n_jobs=1,
             tokenizer=Tokenizer(num_words=2000, maxlen=None))
@@ -206,6 +214,60 @@ def test_lstm_classifier_starts_from_the_language_model(bilm, reviews):
         TransformerClassifier(d_model=16, pretrained=bilm).fit(X[:20], y[:20])
     with pytest.raises(TypeError, match="pretrained should be a LanguageModel"):
         LSTMClassifier(pretrained="bert").fit(X[:20], y[:20])
+
+
+def test_a_frozen_language_model_is_reused_by_every_clone(bilm, reviews):
+    # A search or cross-validation clones the classifier, and clone unfits a language
+    # model like any parameter: the clone trains a new one on its own texts. Wrapped in
+    # FrozenEstimator, the fitted one is kept, and every clone starts from it.
+    X, y, _ = reviews
+    params = dict(embedding_dim=32, hidden_size=32, max_epochs=1, random_state=0)
+    refitted = clone(LSTMClassifier(**params, pretrained=bilm)).fit(X[:60], y[:60])
+    assert refitted.tokenizer_.n_documents_ == 60  # a new language model, of 60 reviews
+    kept = clone(LSTMClassifier(**params, pretrained=FrozenEstimator(bilm),
+                                callbacks=[_FirstWeights()])).fit(X[:60], y[:60])
+    assert kept.tokenizer_.vocabulary_ == bilm.tokenizer_.vocabulary_
+    torch.testing.assert_close(kept.callbacks[0].weights["lstm.layers.0.0.weight_hh_l0"],
+                               bilm.net_.module_.state_dict()["forward_layers.0.weight_hh_l0"])
+    scores = cross_val_score(LSTMClassifier(**params, pretrained=FrozenEstimator(bilm)),
+                             X[:90], y[:90], cv=3)
+    assert len(scores) == 3 and np.isfinite(scores).all()
+    with pytest.raises(NotFittedError, match="fit it first"):
+        LSTMClassifier(**params, pretrained=FrozenEstimator(LanguageModel(**LSTM))).fit(
+            X[:20], y[:20])
+
+
+def test_a_distilled_student_starts_from_its_language_model(bilm, reviews):
+    # DistilledClassifier trains its student itself; a student given pretrained= must
+    # still start from the language model, not from random weights.
+    X, y, _ = reviews
+    teacher = make_pipeline(NGram(), LogisticRegression())
+    y_all = np.concatenate([y[:60], np.full(40, -1)])
+    dist = DistilledClassifier(
+        teacher=teacher, random_state=0,
+        student=LSTMClassifier(embedding_dim=32, hidden_size=32, max_epochs=1,
+                               pretrained=bilm, callbacks=[_FirstWeights()])).fit(X[:100],
+                                                                                  y_all)
+    own = bilm.net_.module_.state_dict()
+    spy = dist.student_.callbacks[0]  # the student's clone's
+    torch.testing.assert_close(spy.weights["embedding.weight"], own["embedding.weight"])
+    torch.testing.assert_close(spy.weights["lstm.layers.0.1.weight_ih_l0"],
+                               own["backward_layers.0.weight_ih_l0"])
+    assert dist.student_.tokenizer_.vocabulary_ == bilm.tokenizer_.vocabulary_
+    assert not hasattr(dist.student_, "_language_model_")
+    # an unfitted one learns the language from every text, the unlabelled rows too
+    fresh = DistilledClassifier(
+        teacher=teacher, random_state=0,
+        student=LSTMClassifier(embedding_dim=32, hidden_size=32, max_epochs=1,
+                               pretrained=LanguageModel(**LSTM, max_epochs=1))).fit(X[:100],
+                                                                                    y_all)
+    assert fresh.student_.tokenizer_.n_documents_ == 100
+    with pytest.raises(ValueError, match="embeddings= or pretrained=, not both"):
+        DistilledClassifier(teacher=teacher, student=LSTMClassifier(
+            pretrained=bilm, embeddings=Word2Vec())).fit(X[:100], y_all)
+    with pytest.raises(TypeError, match="pretrained should be a LanguageModel"):
+        DistilledClassifier(teacher=teacher, student=LSTMClassifier(
+            pretrained="lm.sknlp")).fit(X[:100], y_all)
 
 
 def test_word2vec_vectors_start_the_language_model(reviews):

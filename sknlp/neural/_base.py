@@ -1,5 +1,6 @@
 """The scikit-learn face of the neural text classifiers: a thin layer over skorch."""
 
+import contextlib
 import functools
 import os
 import warnings
@@ -7,6 +8,8 @@ import warnings
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
@@ -56,10 +59,18 @@ def _check_labels(y):
     return y
 
 
-def _is_language_model(obj):
+def _language_model_in(obj):
+    """The LanguageModel ``obj`` is, or wraps in scikit-learn's ``FrozenEstimator`` (which
+    keeps a fitted one fitted through ``clone``, so that a search reuses it); else None."""
     from ._language_model import LanguageModel
 
-    return isinstance(obj, LanguageModel)
+    if isinstance(obj, FrozenEstimator):
+        obj = obj.estimator
+    return obj if isinstance(obj, LanguageModel) else None
+
+
+def _is_language_model(obj):
+    return _language_model_in(obj) is not None
 
 
 def _unlabelled(y):
@@ -376,26 +387,42 @@ class _NeuralTextClassifier(SavedNetMixin, RenamedMixin, TextInputMixin, Classif
         text of ``X``, labelled or not; the classifier then trains on the labelled rows
         (scikit-learn's semi-supervised convention: ``y == -1`` marks an unlabelled row),
         starting from the language model's tokenizer, embeddings and encoder."""
-        if getattr(self, "embeddings", None) is not None:
-            raise ValueError("give embeddings= or pretrained=, not both: a fine-tuned "
-                             "classifier takes its embeddings from the language model")
         docs = check_documents(X)
         unlabelled = _unlabelled(y)
-        lm = self.pretrained
-        if not hasattr(lm, "net_"):
-            lm = clone(lm).fit(docs)
+        lm = self._fitted_language_model(docs)
         keep = np.flatnonzero(~unlabelled)
         y = y[keep]
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
             raise ValueError(f"the labelled rows (y != -1) hold {len(encoder.classes_)} "
                              "class(es): a classifier needs at least 2")
-        self._language_model_ = lm
-        try:
+        with self._starting_from(lm):
             return self._train([docs[i] for i in keep], encoder.classes_,
                                encoder.transform(y).astype(np.int64),
                                sample_weight=None if sample_weight is None
                                else sample_weight[keep])
+
+    def _fitted_language_model(self, docs):
+        """The fitted LanguageModel of ``pretrained``: a fitted one (or one frozen with
+        ``FrozenEstimator``) as it is, an unfitted one cloned and fitted on ``docs``."""
+        if getattr(self, "embeddings", None) is not None:
+            raise ValueError("give embeddings= or pretrained=, not both: a fine-tuned "
+                             "classifier takes its embeddings from the language model")
+        lm = _language_model_in(self.pretrained)
+        if hasattr(lm, "net_"):
+            return lm
+        if isinstance(self.pretrained, FrozenEstimator):
+            raise NotFittedError("pretrained=FrozenEstimator(lm) keeps a fitted language "
+                                 "model as it is, but this one is not fitted: fit it first, "
+                                 "or give it unwrapped to have it fitted on the texts of fit")
+        return clone(lm).fit(docs)
+
+    @contextlib.contextmanager
+    def _starting_from(self, lm):
+        """Within the block, ``_train`` starts from ``lm`` (None: from scratch)."""
+        self._language_model_ = lm
+        try:
+            yield
         finally:
             del self._language_model_  # the weights are copied; the model is not kept
 

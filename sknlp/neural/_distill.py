@@ -13,7 +13,8 @@ from torch import nn
 
 from ..base import TextInputMixin
 from ..utils._validation import check_documents
-from ._base import _check_labels
+from ._base import _check_labels, _is_language_model
+from ._engine import check_params
 
 
 class DistillationLoss(nn.Module):
@@ -173,7 +174,9 @@ class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         n-gram linear pipeline, a :class:`TransformerClassifier`, a fine-tuned pretrained
         model, a soft-voting ensemble. Wrap a fitted one in ``FrozenEstimator``.
     student : LSTMClassifier or TransformerClassifier
-        The small network to train (unfitted; cloned).
+        The small network to train (unfitted; cloned). One with ``pretrained=`` starts
+        from its language model as its own ``fit`` would: a fitted one is used as it is
+        (it is only read), an unfitted one is first fitted on every text of ``X``.
     temperature : float, default=2.0
         Softmax temperature ``T`` of teacher and student in the KL term.
     alpha : float, default=0.5
@@ -278,6 +281,11 @@ class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         transfer = list(docs)
         rng = check_random_state(self.random_state)
         student = clone(self.student)
+        lm = getattr(self.student, "pretrained", None)
+        if _is_language_model(lm) and hasattr(lm, "net_"):
+            student.set_params(pretrained=lm)  # the clone would unfit it; it is only read
+        check_params(student)  # the checks its own fit makes: a bad student fails here
+        student._check_params()
         if self.random_state is not None and student.random_state is None:
             student.set_params(random_state=int(rng.randint(2**31 - 1)))
         if self.augment is not None:
@@ -295,8 +303,13 @@ class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         criterion = DistillationLoss(self.temperature, self.alpha, self.loss)
         transfer_weight = None if sample_weight is None else np.tile(
             sample_weight, len(transfer) // len(docs))  # augmented copies: their source's
-        self.student_ = student._train(transfer, self.classes_, targets, criterion=criterion,
-                                       sample_weight=transfer_weight)
+        # A student with pretrained=LanguageModel starts from it, as its own fit would; an
+        # unfitted one learns the language from every original text, labelled or not.
+        lm = (student._fitted_language_model(docs)
+              if _is_language_model(getattr(student, "pretrained", None)) else None)
+        with student._starting_from(lm):
+            self.student_ = student._train(transfer, self.classes_, targets,
+                                           criterion=criterion, sample_weight=transfer_weight)
         self.n_transfer_ = len(transfer)
         self.compression_ratio_ = count_parameters(self.teacher_) / max(
             self.student_.n_parameters_, 1)

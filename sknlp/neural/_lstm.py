@@ -54,6 +54,9 @@ class LSTMClassifier(_NeuralTextClassifier):
         unfitted one is first fitted on every text given to ``fit``, including the
         unlabelled rows, marked ``y == -1`` as in scikit-learn's semi-supervised
         estimators; only the labelled rows train the classifier and its validation.
+        ``clone`` (and so every search and cross-validation) unfits a language model
+        like any parameter: wrap a fitted one in ``sklearn.frozen.FrozenEstimator`` to
+        have each clone start from it rather than train a new one.
     """
         + _TRAINING_DOC.format(max_epochs=5, lr="3e-3")
         + """
@@ -129,7 +132,8 @@ class LSTMClassifier(_NeuralTextClassifier):
         from ._base import _is_language_model
 
         if self.pretrained is not None and not _is_language_model(self.pretrained):
-            raise TypeError("pretrained should be a LanguageModel (architecture='lstm'), got "
+            raise TypeError("pretrained should be a LanguageModel (architecture='lstm'), or "
+                            "a fitted one in FrozenEstimator, got "
                             f"{type(self.pretrained).__name__}")
 
     def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):

@@ -52,8 +52,10 @@ class TransformerClassifier(_NeuralTextClassifier):
         fine-tune from: the classifier takes its tokenizer, embeddings and encoder blocks
         (its sizes must be the language model's); unfitted, it is first fitted on every
         text given to ``fit``, the unlabelled rows (``y == -1``) included, as
-        :class:`LSTMClassifier` does. A folder of a BERT-style model is the deprecated
-        spelling of :class:`PretrainedClassifier` (a ``FutureWarning``; removed in 0.3).
+        :class:`LSTMClassifier` does; wrap a fitted one in ``FrozenEstimator`` to keep it
+        through ``clone`` (a search, cross-validation). A folder of a BERT-style model is
+        the deprecated spelling of :class:`PretrainedClassifier` (a ``FutureWarning``;
+        removed in 0.3).
     max_length : int, default=256
         Deprecated with ``pretrained``: :class:`PretrainedClassifier`'s ``maxlen``.
     embeddings : Word2Vec or None, default=None
