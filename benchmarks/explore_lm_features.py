@@ -10,6 +10,10 @@ the mean over a review's tokens (what ``transform`` returns), the maximum, both 
 and the mean weighted by each token's smooth inverse frequency a / (a + p(w)) (Arora et al.
 2017, "A simple but tough-to-beat baseline for sentence embeddings", with p(w) the token's
 share of the language model's training tokens).
+
+``--windows 128,0`` compares instead the mean when the model reads each review in windows
+of that many tokens (0: whole), and ``--tail N`` adds the mean of a whole review's last N
+tokens.
 """
 
 import argparse
