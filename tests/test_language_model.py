@@ -237,6 +237,30 @@ def test_a_frozen_language_model_is_reused_by_every_clone(bilm, reviews):
             X[:20], y[:20])
 
 
+def test_a_saved_fine_tuned_classifier_leaves_the_language_model_out(bilm, reviews,
+                                                                     tmp_path):
+    # The language model's weights are copied into the classifier's network; writing them
+    # again with the classifier would double its file for nothing prediction reads.
+    X, y, X_te = reviews
+    params = dict(embedding_dim=32, hidden_size=32, max_epochs=1, random_state=0)
+    sknlp.save(bilm, tmp_path / "lm.sknlp")
+    for name, given in (("plain", bilm), ("frozen", FrozenEstimator(bilm))):
+        clf = LSTMClassifier(**params, pretrained=given).fit(X[:60], y[:60])
+        sknlp.save(clf, tmp_path / f"{name}.sknlp")
+        loaded = sknlp.load(tmp_path / f"{name}.sknlp")
+        np.testing.assert_array_equal(loaded.predict_proba(X_te[:20]),
+                                      clf.predict_proba(X_te[:20]))
+        # (measured: 0.31 MiB, the size of the classifier's weights; the language model
+        # alone is 0.56 MiB, which the file held as well before)
+        assert (tmp_path / f"{name}.sknlp").stat().st_size < 0.8 * (
+            (tmp_path / "lm.sknlp").stat().st_size + clf.n_parameters_ * 4)
+        assert clf.pretrained is given and hasattr(bilm, "net_")  # the model is untouched
+        kept = loaded.pretrained.estimator if name == "frozen" else loaded.pretrained
+        assert kept.get_params()["hidden_size"] == 32 and not hasattr(kept, "net_")
+    with pytest.raises(NotFittedError, match="fit it first"):  # frozen, but never fitted
+        loaded.fit(X[:20], y[:20])
+
+
 def test_a_distilled_student_starts_from_its_language_model(bilm, reviews):
     # DistilledClassifier trains its student itself; a student given pretrained= must
     # still start from the language model, not from random weights.

@@ -204,6 +204,19 @@ class _NeuralTextClassifier(SavedNetMixin, RenamedMixin, TextInputMixin, Classif
     _renamed_attrs = {"max_len_": "maxlen_"}
     _default_tokenizer = {"num_words": 30000, "maxlen": 400}
 
+    def _persist_state(self):
+        """Attributes to save. A fitted language model given as ``pretrained`` is saved as
+        its settings, not its weights: they were copied into the network, and prediction
+        never reads the language model (``sknlp.save`` it on its own to reuse it)."""
+        state = super()._persist_state()
+        given = state.get("pretrained")
+        lm = _language_model_in(given)
+        if lm is not None and hasattr(lm, "net_"):
+            state["pretrained"] = (FrozenEstimator(clone(lm)) if isinstance(given,
+                                                                            FrozenEstimator)
+                                   else clone(lm))
+        return state
+
     # -- subclass hooks -------------------------------------------------------------------
 
     def _module_kwargs(self, vocab_size, n_classes, max_len, embedding_weights):
