@@ -175,7 +175,7 @@ def finetune(lm, train, test, minutes):
     return acc
 
 
-def distil(lm, train, unsup, test, minutes, out):
+def distil(lm, train, unsup, test, minutes, out, control=False):
     """The classifier fine-tuned from ``lm`` while distilled from the best n-gram pipeline
     (bench_distill.py's teacher) on the labelled and unlabelled reviews: the unlabelled
     text used twice, by the language model and by the teacher's soft labels. The teacher's
@@ -192,8 +192,13 @@ def distil(lm, train, unsup, test, minutes, out):
     # alone): a probe of 3,000 reviews put a 128-unit student at 7 ms per review on 2
     # cores, so a second would pass the budget. The time limit stops it anyway past the
     # budget, less a minute for the teacher to label the reviews.
-    student = classifier(lm, True, max_epochs=1, validation_fraction=0.1, verbose=2,
-                         callbacks=[time_limit(minutes * 60 - teacher_s - 60)])
+    params = dict(max_epochs=1, validation_fraction=0.1, verbose=2,
+                  callbacks=[time_limit(minutes * 60 - teacher_s - 60)])
+    if control:  # the same student without the language model: its Word2Vec vectors only
+        student = classifier(lm, False, embeddings=Word2Vec(pretrained=lm.embeddings.wv_),
+                             **params)
+    else:
+        student = classifier(lm, True, **params)
     X = list(train.data) + list(unsup.data)
     y = np.concatenate([train.target, np.full(len(unsup.data), -1)])
     dist = DistilledClassifier(teacher=FrozenEstimator(teacher), student=student,
@@ -201,11 +206,14 @@ def distil(lm, train, unsup, test, minutes, out):
     dist.fit(X, y)
     total = time.perf_counter() - t0
     acc = dist.score(test.data, test.target)
-    print(f"fine-tuned from the language model and distilled on {len(X):,} reviews: test "
+    what = ("from the language model's Word2Vec vectors alone" if control
+            else "fine-tuned from the language model")
+    print(f"{what}, distilled on {len(X):,} reviews: test "
           f"accuracy {acc:.2%} ({total / 60:.1f} min with the teacher, "
           f"{len(dist.student_.history_)} epochs; agreement with the teacher "
           f"{dist.agreement_:.2%})", flush=True)
-    out["distil"] = {"accuracy": acc, "teacher": acc_teacher, "minutes": total / 60}
+    out["distil" + ("_control" if control else "")] = {
+        "accuracy": acc, "teacher": acc_teacher, "minutes": total / 60}
 
 
 def balanced(y, n, seed=0):
@@ -333,6 +341,9 @@ def main():
     parser.add_argument("--distil", type=float, default=None, metavar="MINUTES",
                         help="fine-tune while distilling from the n-gram pipeline on the "
                              "labelled and unlabelled reviews, in at most MINUTES")
+    parser.add_argument("--distil-control", action="store_true",
+                        help="with --distil: the same student from the language model's "
+                             "Word2Vec vectors, without the language model")
     parser.add_argument("--few-labels", default=None,
                         help="comma-separated numbers of labels, e.g. 200,1000,5000")
     parser.add_argument("--features", action="store_true")
@@ -363,7 +374,7 @@ def main():
     if args.finetune and lm is not None:
         out["finetune"] = finetune(lm, train, test, args.finetune)
     if args.distil and lm is not None:
-        distil(lm, train, unsup, test, args.distil, out)
+        distil(lm, train, unsup, test, args.distil, out, args.distil_control)
     if args.few_labels and lm is not None:
         few_labels(lm, train, test, [int(n) for n in args.few_labels.split(",")], out)
     if args.features and lm is not None:
