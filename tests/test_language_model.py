@@ -214,6 +214,8 @@ def test_lstm_classifier_starts_from_the_language_model(bilm, reviews):
         TransformerClassifier(d_model=16, pretrained=bilm).fit(X[:20], y[:20])
     with pytest.raises(TypeError, match="pretrained should be a LanguageModel"):
         LSTMClassifier(pretrained="bert").fit(X[:20], y[:20])
+    with pytest.raises(TypeError, match="pretrained should be a LanguageModel.*got Word2Vec"):
+        TransformerClassifier(pretrained=Word2Vec()).fit(X[:20], y[:20])
 
 
 def test_a_frozen_language_model_is_reused_by_every_clone(bilm, reviews):

@@ -212,9 +212,9 @@ class _NeuralTextClassifier(SavedNetMixin, RenamedMixin, TextInputMixin, Classif
         given = state.get("pretrained")
         lm = _language_model_in(given)
         if lm is not None and hasattr(lm, "net_"):
-            state["pretrained"] = (FrozenEstimator(clone(lm)) if isinstance(given,
-                                                                            FrozenEstimator)
-                                   else clone(lm))
+            settings = clone(lm)
+            frozen = isinstance(given, FrozenEstimator)
+            state["pretrained"] = FrozenEstimator(settings) if frozen else settings
         return state
 
     # -- subclass hooks -------------------------------------------------------------------

@@ -282,8 +282,8 @@ class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         student = clone(self.student)
         lm = getattr(self.student, "pretrained", None)
-        if _is_language_model(lm) and hasattr(lm, "net_"):
-            student.set_params(pretrained=lm)  # the clone would unfit it; it is only read
+        if _is_language_model(lm):  # the clone unfits it; it is only read (or cloned, fitted)
+            student.set_params(pretrained=lm)
         check_params(student)  # the checks its own fit makes: a bad student fails here
         student._check_params()
         if self.random_state is not None and student.random_state is None:
@@ -305,9 +305,8 @@ class DistilledClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
             sample_weight, len(transfer) // len(docs))  # augmented copies: their source's
         # A student with pretrained=LanguageModel starts from it, as its own fit would; an
         # unfitted one learns the language from every original text, labelled or not.
-        lm = (student._fitted_language_model(docs)
-              if _is_language_model(getattr(student, "pretrained", None)) else None)
-        with student._starting_from(lm):
+        with student._starting_from(student._fitted_language_model(docs)
+                                    if _is_language_model(lm) else None):
             self.student_ = student._train(transfer, self.classes_, targets,
                                            criterion=criterion, sample_weight=transfer_weight)
         self.n_transfer_ = len(transfer)

@@ -1,5 +1,6 @@
 """TransformerClassifier: a Transformer encoder text classifier trained from scratch."""
 
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -182,6 +183,10 @@ class TransformerClassifier(_NeuralTextClassifier):
         return super()._id_tokens(ids)
 
     def _check_params(self):
+        if self._hf_pretrained() and not isinstance(self.pretrained, (str, os.PathLike)):
+            raise TypeError("pretrained should be a LanguageModel (architecture="
+                            "'transformer'), a fitted one in FrozenEstimator, or (deprecated) "
+                            f"a model folder, got {type(self.pretrained).__name__}")
         if self._hf_pretrained():
             warnings.warn("TransformerClassifier(pretrained=<a model folder>) is deprecated "
                           "and will be removed in 0.3; use PretrainedClassifier(model=..., "
