@@ -16,6 +16,8 @@ Modes (each prints its figures, the dataset and the machine):
 - ``--distil MINUTES``: the classifier fine-tuned from the model while distilled from the
   n-gram pipeline (bench_distill.py's teacher) on the labelled and unlabelled reviews.
 - ``--features``: ``LanguageModel.transform`` features + logistic regression.
+- ``--pooling NAME``: every classifier pools its states so (``"mean"``; default: each
+  classifier's own).
 - ``--word2vec DIM`` (with ``--pretrain``): the language model's embeddings start from
   Word2Vec vectors of DIM dimensions trained on the same text (in the budget), frozen
   (``--trainable``: trained on with the rest of the language model).
@@ -146,9 +148,14 @@ def pretrain(train, unsup, test, minutes, architecture, save, epochs, w2v_dim=No
     return lm
 
 
+# Settings of every classifier below given on the command line (``--pooling``).
+CLASSIFIER_SETTINGS = {}
+
+
 def classifier(lm, pretrained, **params):
     """The classifier the language model fine-tunes, of its sizes; ``pretrained=False``
     gives the same classifier trained from scratch."""
+    params = {**CLASSIFIER_SETTINGS, **params}
     if lm.architecture == "lstm":
         cls = LSTMClassifier
         sizes = dict(embedding_dim=lm.embedding_dim, hidden_size=lm.hidden_size)
@@ -170,7 +177,8 @@ def finetune(lm, train, test, minutes):
     clf.fit(X, y)
     fit_s = time.perf_counter() - t
     acc = clf.score(test.data, test.target)
-    print(f"fine-tuned {type(clf).__name__} on {len(X):,} labels: test accuracy {acc:.2%} "
+    print(f"fine-tuned {type(clf).__name__} ({clf.pooling} pooling) on {len(X):,} labels: "
+          f"test accuracy {acc:.2%} "
           f"({fit_s / 60:.1f} min, {len(clf.history_)} epochs)", flush=True)
     return acc
 
@@ -209,7 +217,7 @@ def distil(lm, train, unsup, test, minutes, out, control=False):
     acc = dist.score(test.data, test.target)
     what = ("from the language model's Word2Vec vectors alone" if control
             else "fine-tuned from the language model")
-    print(f"{what}, distilled on {len(X):,} reviews: test "
+    print(f"{what} ({student.pooling} pooling), distilled on {len(X):,} reviews: test "
           f"accuracy {acc:.2%} ({total / 60:.1f} min with the teacher, "
           f"{len(dist.student_.history_)} epochs; agreement with the teacher "
           f"{dist.agreement_:.2%})", flush=True)
@@ -348,6 +356,9 @@ def main():
     parser.add_argument("--few-labels", default=None,
                         help="comma-separated numbers of labels, e.g. 200,1000,5000")
     parser.add_argument("--features", action="store_true")
+    parser.add_argument("--pooling", default=None,
+                        help="pooling of every classifier (fine-tuned, from scratch, "
+                             "distilled; default: the classifier's own)")
     parser.add_argument("--chinese", type=float, default=None,
                         help="minutes of Chinese char language model pretraining")
     parser.add_argument("--threads", type=int, default=None)
@@ -364,6 +375,8 @@ def main():
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.pooling:
+        CLASSIFIER_SETTINGS["pooling"] = args.pooling
     out = {}
     train, unsup, test = texts()
     if args.speed:

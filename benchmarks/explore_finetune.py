@@ -6,7 +6,10 @@ Ruder 2018) help an LSTMClassifier start from a saved LSTM LanguageModel, on few
 Scores on 2,000 further training reviews (balanced, none of them labelled for the fit):
 never on the test set. Variants: the plain fine-tune at two learning rates, discriminative
 learning rates (each layer 2.6 times slower than the one above it), gradual unfreezing (the
-head alone in epoch 1, the LSTM from epoch 2, the embeddings from epoch 3), and both.
+head alone in epoch 1, the LSTM from epoch 2, the embeddings from epoch 3), and both; the
+fine-tuned classifier's pooling (mean, attention, last states) against its default, max.
+
+    python benchmarks/explore_finetune.py LM.sknlp 1000 "fine-tune mean pooling"
 """
 
 import sys
@@ -63,6 +66,10 @@ def main(path, n):
         "scratch lr 3e-3": LSTMClassifier(**base),
         "fine-tune lr 3e-3": LSTMClassifier(**base, pretrained=lm),
         "fine-tune lr 1e-3": LSTMClassifier(**base, pretrained=lm, lr=1e-3),
+        # The pooling of the fine-tuned LSTM: a language model's states, maxed over a
+        # review, sit near 1 in most dimensions (explore_distil_start.py)
+        **{f"fine-tune {p} pooling": LSTMClassifier(**base, pretrained=lm, pooling=p)
+           for p in ("mean", "attention", "last")},
         "discriminative": Discriminative(**base, pretrained=lm),
         "gradual unfreezing": LSTMClassifier(**base, pretrained=lm,
                                              callbacks=[GradualUnfreezing(STAGES)]),
