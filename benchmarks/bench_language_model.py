@@ -9,7 +9,8 @@ Modes (each prints its figures, the dataset and the machine):
   trained on the text of the training and unlabelled reviews (no labels) for at most that
   long; test-set perplexity, a few generated samples; saved to ``--save``.
 - ``--finetune MINUTES``: the classifier fine-tuned from the saved model on the 25,000
-  labelled reviews; test accuracy on the 25,000 test reviews.
+  labelled reviews; test accuracy on the 25,000 test reviews (``--finetune-control``: the
+  same classifier from the model's Word2Vec vectors alone).
 - ``--few-labels N``: N labelled training reviews (balanced, seed 0) plus all the text: the
   fine-tuned classifier, the same classifier from scratch, and the n-gram pipeline on the
   same N reviews, side by side.
@@ -166,18 +167,23 @@ def classifier(lm, pretrained, **params):
     return cls(**sizes, pretrained=lm if pretrained else None, random_state=0, **params)
 
 
-def finetune(lm, train, test, minutes):
+def finetune(lm, train, test, minutes, control=False):
     # The from-scratch protocol of BENCHMARKS 1a: at most 6 epochs, early stopping on the loss
     # of a 10 % hold-out of the training reviews.
-    clf = classifier(lm, True, max_epochs=6, early_stopping=True, patience=2,
-                     validation_fraction=0.1, verbose=2,
-                     callbacks=[time_limit(minutes * 60)])
+    params = dict(max_epochs=6, early_stopping=True, patience=2, validation_fraction=0.1,
+                  verbose=2, callbacks=[time_limit(minutes * 60)])
+    if control:  # the same classifier without the language model: its Word2Vec vectors only
+        clf = classifier(lm, False, embeddings=Word2Vec(pretrained=lm.embeddings.wv_),
+                         **params)
+    else:
+        clf = classifier(lm, True, **params)
     X, y = list(train.data), train.target
     t = time.perf_counter()
     clf.fit(X, y)
     fit_s = time.perf_counter() - t
     acc = clf.score(test.data, test.target)
-    print(f"fine-tuned {type(clf).__name__} ({clf.pooling} pooling) on {len(X):,} labels: "
+    what = "from the Word2Vec vectors alone" if control else "fine-tuned"
+    print(f"{what} {type(clf).__name__} ({clf.pooling} pooling) on {len(X):,} labels: "
           f"test accuracy {acc:.2%} "
           f"({fit_s / 60:.1f} min, {len(clf.history_)} epochs)", flush=True)
     return acc
@@ -353,6 +359,9 @@ def main():
     parser.add_argument("--distil-control", action="store_true",
                         help="with --distil: the same student from the language model's "
                              "Word2Vec vectors, without the language model")
+    parser.add_argument("--finetune-control", action="store_true",
+                        help="with --finetune: the same classifier from the language "
+                             "model's Word2Vec vectors, without the language model")
     parser.add_argument("--few-labels", default=None,
                         help="comma-separated numbers of labels, e.g. 200,1000,5000")
     parser.add_argument("--features", action="store_true")
@@ -386,7 +395,8 @@ def main():
         lm = pretrain(train, unsup, test, args.pretrain, args.architecture, args.save,
                       args.epochs, args.word2vec, args.trainable, args.hidden)
     if args.finetune and lm is not None:
-        out["finetune"] = finetune(lm, train, test, args.finetune)
+        out["finetune" + ("_control" if args.finetune_control else "")] = finetune(
+            lm, train, test, args.finetune, args.finetune_control)
     if args.distil and lm is not None:
         distil(lm, train, unsup, test, args.distil, out, args.distil_control)
     if args.few_labels and lm is not None:

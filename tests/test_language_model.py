@@ -195,11 +195,15 @@ class _FirstWeights(Callback):
         self.weights = {k: v.clone() for k, v in net.module_.state_dict().items()}
 
 
-def test_lstm_classifier_starts_from_the_language_model(bilm, reviews):
+# The user guide advises pooling="attention" over a language model's states: its attention
+# layer is new and everything beneath it starts from the language model all the same.
+@pytest.mark.parametrize("pooling", ["max", "attention"])
+def test_lstm_classifier_starts_from_the_language_model(bilm, reviews, pooling):
     X, y, _ = reviews
     spy = _FirstWeights()
     clf = LSTMClassifier(embedding_dim=32, hidden_size=32, max_epochs=1, pretrained=bilm,
-                         random_state=0, callbacks=[spy]).fit(X[:100], y[:100])
+                         pooling=pooling, random_state=0, callbacks=[spy]).fit(X[:100],
+                                                                               y[:100])
     lm = bilm.net_.module_.state_dict()
     torch.testing.assert_close(spy.weights["embedding.weight"], lm["embedding.weight"])
     torch.testing.assert_close(spy.weights["lstm.layers.0.0.weight_hh_l0"],
@@ -208,6 +212,10 @@ def test_lstm_classifier_starts_from_the_language_model(bilm, reviews):
                                lm["backward_layers.0.weight_ih_l0"])
     assert clf.tokenizer_.vocabulary_ == bilm.tokenizer_.vocabulary_
     assert clf.tokenizer_.maxlen_ == 400 and not hasattr(clf, "_language_model_")
+    if pooling == "attention":
+        (tokens, weights), = clf.attention_weights(X[:1])
+        assert len(tokens) == len(weights) and weights.sum() == pytest.approx(1, abs=1e-5)
+        return
     with pytest.raises(ValueError, match=r"\(32, 32, 1\) and the LSTMClassifier \(16, 32, 1\)"):
         LSTMClassifier(embedding_dim=16, hidden_size=32, pretrained=bilm).fit(X[:20], y[:20])
     with pytest.raises(ValueError, match="architecture='transformer'"):

@@ -57,6 +57,9 @@ class LSTMClassifier(_NeuralTextClassifier):
         ``clone`` (and so every search and cross-validation) unfits a language model
         like any parameter: wrap a fitted one in ``sklearn.frozen.FrozenEstimator`` to
         have each clone start from it rather than train a new one.
+        Pooled by their maximum over a document, a language model's states mostly sit
+        near their bound of 1, so the default ``pooling="max"`` learns slowly from them;
+        ``pooling="attention"`` fine-tunes better (see the user guide's figures).
     """
         + _TRAINING_DOC.format(max_epochs=5, lr="3e-3")
         + """
