@@ -13,7 +13,8 @@ Modes (each prints its figures, the dataset and the machine):
   same classifier from the model's Word2Vec vectors alone).
 - ``--few-labels N``: N labelled training reviews (balanced, seed 0) plus all the text: the
   fine-tuned classifier, the same classifier from scratch, and the n-gram pipeline on the
-  same N reviews, side by side.
+  same N reviews, side by side (and, for a language model started from Word2Vec, the same
+  classifier from those vectors alone).
 - ``--distil MINUTES``: the classifier fine-tuned from the model while distilled from the
   n-gram pipeline (bench_distill.py's teacher) on the labelled and unlabelled reviews.
 - ``--features``: ``LanguageModel.transform`` features + logistic regression.
@@ -167,14 +168,19 @@ def classifier(lm, pretrained, **params):
     return cls(**sizes, pretrained=lm if pretrained else None, random_state=0, **params)
 
 
+def from_vectors(lm, **params):
+    """The same classifier without the language model: started from its Word2Vec vectors
+    alone (the control that says what the language model adds to them)."""
+    return classifier(lm, False, embeddings=Word2Vec(pretrained=lm.embeddings.wv_), **params)
+
+
 def finetune(lm, train, test, minutes, control=False):
     # The from-scratch protocol of BENCHMARKS 1a: at most 6 epochs, early stopping on the loss
     # of a 10 % hold-out of the training reviews.
     params = dict(max_epochs=6, early_stopping=True, patience=2, validation_fraction=0.1,
                   verbose=2, callbacks=[time_limit(minutes * 60)])
-    if control:  # the same classifier without the language model: its Word2Vec vectors only
-        clf = classifier(lm, False, embeddings=Word2Vec(pretrained=lm.embeddings.wv_),
-                         **params)
+    if control:
+        clf = from_vectors(lm, **params)
     else:
         clf = classifier(lm, True, **params)
     X, y = list(train.data), train.target
@@ -265,8 +271,11 @@ def few_labels(lm, train, test, sizes, out):
         row["ngram"] = search.score(test.data, test.target)
         print(f"{n:>6} labels  n-gram {row['ngram']:.2%} ({search.best_params_}, "
               f"{time.perf_counter() - t:.0f} s)", flush=True)
-        for name, pretrained in (("scratch", False), ("pretrained", True)):
-            clf = classifier(lm, pretrained, **params)
+        arms = {"scratch": classifier(lm, False, **params),
+                "pretrained": classifier(lm, True, **params)}
+        if hasattr(getattr(lm, "embeddings", None), "wv_"):  # started from fitted vectors
+            arms["vectors"] = from_vectors(lm, **params)
+        for name, clf in arms.items():
             t = time.perf_counter()
             clf.fit(X, y)
             row[name] = clf.score(test.data, test.target)
@@ -276,6 +285,9 @@ def few_labels(lm, train, test, sizes, out):
         print(f"{n:>6} labels  pretrained - n-gram {100 * (row['pretrained'] - row['ngram']):+.2f} "
               f"points, pretrained - scratch {100 * (row['pretrained'] - row['scratch']):+.2f} "
               "points", flush=True)
+        if "vectors" in row:
+            print(f"{n:>6} labels  pretrained - vectors alone "
+                  f"{100 * (row['pretrained'] - row['vectors']):+.2f} points", flush=True)
         rows[str(n)] = row
 
 
