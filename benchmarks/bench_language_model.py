@@ -18,8 +18,8 @@ Modes (each prints its figures, the dataset and the machine):
 - ``--distil MINUTES``: the classifier fine-tuned from the model while distilled from the
   n-gram pipeline (bench_distill.py's teacher) on the labelled and unlabelled reviews.
 - ``--features``: ``LanguageModel.transform`` features + logistic regression.
-- ``--pooling NAME``: every classifier pools its states so (``"mean"``; default: each
-  classifier's own).
+- ``--pooling NAME`` (e.g. ``attention``): every classifier pools its states so (default:
+  each classifier's own).
 - ``--word2vec DIM`` (with ``--pretrain``): the language model's embeddings start from
   Word2Vec vectors of DIM dimensions trained on the same text (in the budget), frozen
   (``--trainable``: trained on with the rest of the language model).
@@ -168,6 +168,11 @@ def classifier(lm, pretrained, **params):
     return cls(**sizes, pretrained=lm if pretrained else None, random_state=0, **params)
 
 
+def has_vectors(lm):
+    """Whether ``lm``'s embeddings started from fitted Word2Vec vectors."""
+    return hasattr(getattr(lm, "embeddings", None), "wv_")
+
+
 def from_vectors(lm, **params):
     """The same classifier without the language model: started from its Word2Vec vectors
     alone (the control that says what the language model adds to them)."""
@@ -215,9 +220,8 @@ def distil(lm, train, unsup, test, minutes, out, control=False):
     # (No hold-out: a student of soft targets trains on every review.)
     params = dict(max_epochs=1, verbose=2,
                   callbacks=[time_limit(minutes * 60 - teacher_s - 60)])
-    if control:  # the same student without the language model: its Word2Vec vectors only
-        student = classifier(lm, False, embeddings=Word2Vec(pretrained=lm.embeddings.wv_),
-                             **params)
+    if control:
+        student = from_vectors(lm, **params)
     else:
         student = classifier(lm, True, **params)
     X = list(train.data) + list(unsup.data)
@@ -273,7 +277,7 @@ def few_labels(lm, train, test, sizes, out):
               f"{time.perf_counter() - t:.0f} s)", flush=True)
         arms = {"scratch": classifier(lm, False, **params),
                 "pretrained": classifier(lm, True, **params)}
-        if hasattr(getattr(lm, "embeddings", None), "wv_"):  # started from fitted vectors
+        if has_vectors(lm):
             arms["vectors"] = from_vectors(lm, **params)
         for name, clf in arms.items():
             t = time.perf_counter()
@@ -403,6 +407,11 @@ def main():
     if args.speed:
         speed(train)
     lm = sknlp.load(args.load) if args.load else None
+    controls = args.finetune_control or args.distil_control
+    if controls and not (args.word2vec if args.pretrain else lm is not None and has_vectors(lm)):
+        parser.error("--finetune-control and --distil-control compare with the language "
+                     "model's Word2Vec vectors: give --word2vec DIM with --pretrain, or "
+                     "--load a model pretrained so")
     if args.pretrain:
         lm = pretrain(train, unsup, test, args.pretrain, args.architecture, args.save,
                       args.epochs, args.word2vec, args.trainable, args.hidden)
