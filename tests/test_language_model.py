@@ -359,18 +359,25 @@ def test_unlabelled_rows_train_the_language_model_only(reviews, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X_te[:20]), clf.predict_proba(X_te[:20]))
 
 
-def test_transformer_classifier_starts_from_a_masked_model(reviews):
+# The user guide advises mean or attention pooling over a masked model's states (its
+# [CLS] token is new to them); only the pooling differs, the encoder starts from the model.
+@pytest.mark.parametrize("pooling", ["cls", "mean", "attention"])
+def test_transformer_classifier_starts_from_a_masked_model(reviews, pooling):
     X, y, _ = reviews
     lm = LanguageModel(**TRF, max_epochs=1).fit(X[:200])
     spy = _FirstWeights()
-    TransformerClassifier(d_model=16, n_heads=2, n_layers=1, dim_feedforward=32,
-                          max_epochs=1, pretrained=lm, random_state=0,
-                          callbacks=[spy]).fit(X[:100], y[:100])
+    clf = TransformerClassifier(d_model=16, n_heads=2, n_layers=1, dim_feedforward=32,
+                                max_epochs=1, pretrained=lm, pooling=pooling, random_state=0,
+                                callbacks=[spy]).fit(X[:100], y[:100])
+    assert clf.tokenizer_.vocabulary_ == lm.tokenizer_.vocabulary_
     own = lm.net_.module_.state_dict()
     for name in ("blocks.0.attn.qkv.weight", "blocks.0.mlp.0.weight", "ln_f.weight"):
         torch.testing.assert_close(spy.weights[name], own[name])
     rows = spy.weights["embedding.weight"].shape[0]
     torch.testing.assert_close(spy.weights["embedding.weight"], own["embedding.weight"][:rows])
+    if pooling == "attention":
+        (tokens, weights), = clf.attention_weights(X[:1])
+        assert len(tokens) == len(weights) and weights.sum() == pytest.approx(1, abs=1e-5)
 
 
 def test_saved_language_model_gives_the_same_answers(bilm, reviews, tmp_path):
