@@ -54,7 +54,10 @@ class TransformerClassifier(_NeuralTextClassifier):
         (its sizes must be the language model's); unfitted, it is first fitted on every
         text given to ``fit``, the unlabelled rows (``y == -1``) included, as
         :class:`LSTMClassifier` does; wrap a fitted one in ``FrozenEstimator`` to keep it
-        through ``clone`` (a search, cross-validation). A folder of a BERT-style model is
+        through ``clone`` (a search, cross-validation). The language model trained its
+        tokens' states, not the ``[CLS]`` token, which starts untrained: pool them with
+        ``pooling="mean"``, and set ``max_epochs`` to the epochs you can afford, so that
+        the learning rate decays to zero rather than being cut off (see the user guide). A folder of a BERT-style model is
         the deprecated spelling of :class:`PretrainedClassifier` (a ``FutureWarning``;
         removed in 0.3).
     max_length : int, default=256
