@@ -359,12 +359,17 @@ def test_unlabelled_rows_train_the_language_model_only(reviews, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X_te[:20]), clf.predict_proba(X_te[:20]))
 
 
-# The user guide advises mean or attention pooling over a masked model's states (its
-# [CLS] token is new to them); only the pooling differs, the encoder starts from the model.
+@pytest.fixture(scope="module")
+def masked(reviews):
+    return LanguageModel(**TRF, max_epochs=1).fit(reviews[0][:200])
+
+
+# The user guide advises mean pooling over a masked model's states (its [CLS] token is new
+# to them); whatever the pooling, the encoder starts from the model.
 @pytest.mark.parametrize("pooling", ["cls", "mean", "attention"])
-def test_transformer_classifier_starts_from_a_masked_model(reviews, pooling):
+def test_transformer_classifier_starts_from_a_masked_model(masked, reviews, pooling):
     X, y, _ = reviews
-    lm = LanguageModel(**TRF, max_epochs=1).fit(X[:200])
+    lm = masked
     spy = _FirstWeights()
     clf = TransformerClassifier(d_model=16, n_heads=2, n_layers=1, dim_feedforward=32,
                                 max_epochs=1, pretrained=lm, pooling=pooling, random_state=0,

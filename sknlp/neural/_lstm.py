@@ -59,7 +59,9 @@ class LSTMClassifier(_NeuralTextClassifier):
         have each clone start from it rather than train a new one.
         Pooled by their maximum over a document, a language model's states mostly sit
         near their bound of 1, so the default ``pooling="max"`` learns slowly from them;
-        ``pooling="attention"`` fine-tunes better (see the user guide's figures).
+        ``pooling="attention"`` fine-tunes better; and set ``max_epochs`` to the few
+        epochs you can afford, so that the learning rate decays to zero before the
+        start overfits (see the user guide's figures).
     """
         + _TRAINING_DOC.format(max_epochs=5, lr="3e-3")
         + """

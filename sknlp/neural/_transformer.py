@@ -57,9 +57,9 @@ class TransformerClassifier(_NeuralTextClassifier):
         through ``clone`` (a search, cross-validation). The language model trained its
         tokens' states, not the ``[CLS]`` token, which starts untrained: pool them with
         ``pooling="mean"``, and set ``max_epochs`` to the epochs you can afford, so that
-        the learning rate decays to zero rather than being cut off (see the user guide). A folder of a BERT-style model is
-        the deprecated spelling of :class:`PretrainedClassifier` (a ``FutureWarning``;
-        removed in 0.3).
+        the learning rate decays to zero rather than being cut off (see the user guide).
+        A folder of a BERT-style model is the deprecated spelling of
+        :class:`PretrainedClassifier` (a ``FutureWarning``; removed in 0.3).
     max_length : int, default=256
         Deprecated with ``pretrained``: :class:`PretrainedClassifier`'s ``maxlen``.
     embeddings : Word2Vec or None, default=None

@@ -1,12 +1,14 @@
-"""Exploration (not a benchmark): how a ``TransformerClassifier`` should fine-tune from a
-saved masked ``LanguageModel`` (issue 16, target 2), chosen on training reviews only.
+"""Exploration (not a benchmark): how a classifier should fine-tune from a saved
+``LanguageModel`` on many labels (issue 16, targets 1 and 2), chosen on training reviews only.
 
-    python benchmarks/explore_transformer_finetune.py LM.sknlp [--fit 10000] [--arms ...]
+    python benchmarks/explore_finetune_protocol.py LM.sknlp [--fit 10000] [--arms ...]
 
-The classifier of bench_language_model.py ``--finetune`` pools a ``[CLS]`` token (its
-default) that pretraining never saw: the masked model learnt its tokens' states, not a
-summary. The arms, each fitted on ``--fit`` training reviews (balanced, seed 0) and scored on
-2,500 others (never the test set):
+The ``TransformerClassifier`` of bench_language_model.py ``--finetune`` pools a ``[CLS]``
+token (its default) that pretraining never saw: the masked model learnt its tokens' states,
+not a summary. The arms, each fitted on ``--fit`` training reviews (balanced, seed 0) and
+scored on 2,500 others (never the test set); the classifier is the language model's own
+(``LSTMClassifier`` for a biLM, whose poolings are ``max``, ``mean``, ``attention``,
+``last``):
 
 - ``cls``, ``mean``, ``attention``: the pooling, with bench_language_model.py's fine-tuning
   protocol (at most 6 epochs of a linearly decaying learning rate, early stopping on the loss
@@ -65,8 +67,6 @@ def main():
     parser.add_argument("--arms", default="cls,mean,attention")
     args = parser.parse_args()
     lm = sknlp.load(args.model)
-    if lm.architecture != "transformer":
-        parser.error(f"{args.model} is a {lm.architecture} language model, not a transformer")
     train = load_imdb(subset="train", data_home=DATA_HOME)
     rng = np.random.default_rng(0)
     order = {c: rng.permutation(np.flatnonzero(train.target == c)) for c in (0, 1)}
@@ -75,7 +75,7 @@ def main():
     val_idx = np.concatenate([order[c][n : n + 1250] for c in (0, 1)])
     X, y = [train.data[i] for i in fit_idx], train.target[fit_idx]
     Xv, yv = [train.data[i] for i in val_idx], train.target[val_idx]
-    header("TransformerClassifier fine-tuned from a masked LanguageModel (exploration)",
+    header(f"Fine-tuning from a LanguageModel ({lm.architecture}; exploration)",
            f"IMDB training reviews: {len(X):,} to fit, {len(Xv):,} others to score; the test "
            f"reviews are not read; language model {args.model}")
     for arm in args.arms.split(","):
