@@ -75,3 +75,16 @@ def time_limit(seconds):
                 raise KeyboardInterrupt
 
     return TimeLimit()
+
+
+def balanced_split(target, n_fit, n_score, seed=0, shuffle=False):
+    """Indices of ``n_fit`` reviews to fit and ``n_score`` others to score, half of each
+    class in both (binary ``target``), drawn with ``seed``; ``shuffle`` mixes the classes
+    of the fitting set, whose indices otherwise come one class after the other."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    order = {c: rng.permutation(np.flatnonzero(target == c)) for c in (0, 1)}
+    fit = np.concatenate([order[c][: n_fit // 2] for c in (0, 1)])
+    score = np.concatenate([order[c][n_fit // 2 : n_fit // 2 + n_score // 2] for c in (0, 1)])
+    return (rng.permutation(fit) if shuffle else fit), score

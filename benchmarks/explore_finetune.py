@@ -15,8 +15,7 @@ fine-tuned classifier's pooling (mean, attention, last states) against its defau
 import sys
 import time
 
-import numpy as np
-from _common import DATA_HOME
+from _common import DATA_HOME, balanced_split
 from skorch.callbacks import Callback
 
 import sknlp
@@ -54,10 +53,7 @@ Discriminative.__name__ = "LSTMClassifier"  # what the language model checks it 
 def main(path, n):
     lm = sknlp.load(path)
     train = load_imdb(subset="train", data_home=DATA_HOME)
-    rng = np.random.default_rng(0)
-    order = {c: rng.permutation(np.flatnonzero(train.target == c)) for c in (0, 1)}
-    fit_idx = np.concatenate([order[c][: n // 2] for c in (0, 1)])
-    val_idx = np.concatenate([order[c][n // 2 : n // 2 + 1000] for c in (0, 1)])
+    fit_idx, val_idx = balanced_split(train.target, n, 2000)
     X, y = [train.data[i] for i in fit_idx], train.target[fit_idx]
     Xv, yv = [train.data[i] for i in val_idx], train.target[val_idx]
     base = dict(embedding_dim=lm.embedding_dim, hidden_size=lm.hidden_size, max_epochs=30,

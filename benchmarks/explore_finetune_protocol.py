@@ -23,8 +23,7 @@ scored on 2,500 others (never the test set); the classifier is the language mode
 import argparse
 import time
 
-import numpy as np
-from _common import DATA_HOME, header
+from _common import DATA_HOME, balanced_split, header
 from bench_language_model import classifier, from_vectors, has_vectors
 from skorch.callbacks import Callback
 
@@ -68,11 +67,7 @@ def main():
     args = parser.parse_args()
     lm = sknlp.load(args.model)
     train = load_imdb(subset="train", data_home=DATA_HOME)
-    rng = np.random.default_rng(0)
-    order = {c: rng.permutation(np.flatnonzero(train.target == c)) for c in (0, 1)}
-    n = args.fit // 2
-    fit_idx = rng.permutation(np.concatenate([order[c][:n] for c in (0, 1)]))
-    val_idx = np.concatenate([order[c][n : n + 1250] for c in (0, 1)])
+    fit_idx, val_idx = balanced_split(train.target, args.fit, 2500, shuffle=True)
     X, y = [train.data[i] for i in fit_idx], train.target[fit_idx]
     Xv, yv = [train.data[i] for i in val_idx], train.target[val_idx]
     header(f"Fine-tuning from a LanguageModel ({lm.architecture}; exploration)",
